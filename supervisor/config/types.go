@@ -1,0 +1,224 @@
+package config
+
+import (
+	"os"
+	"syscall"
+)
+
+// Config is a fully parsed and validated supervisord configuration file,
+// with its includes merged, every value typed and every default applied.
+type Config struct {
+	// Path is the absolute path of the main configuration file.
+	Path string
+	// Included lists the files merged through [include], in the order read.
+	Included []string
+
+	Supervisord   Supervisord
+	Supervisorctl Supervisorctl
+	// HasSupervisord and HasSupervisorctl tell whether the sections were
+	// present; supervisord requires the first, supervisorctl does not.
+	HasSupervisord   bool
+	HasSupervisorctl bool
+
+	UnixHTTPServer *UnixHTTPServer // nil when the section is absent
+	InetHTTPServer *InetHTTPServer // nil when the section is absent
+
+	// Groups holds every process group (programs, event listener pools,
+	// fcgi programs, [group:x] sections), sorted by (Priority, Name) as
+	// supervisord starts them.
+	Groups []*Group
+
+	// RPCInterfaces lists [rpcinterface:x] sections in file order.
+	RPCInterfaces []RPCInterface
+
+	// Warnings are the non-fatal messages 4.2.5 logs while parsing
+	// (deprecated syslog logfiles, redirect_stderr with stderr_logfile, ...)
+	// and our own notes (unknown keys), each with its file and line.
+	Warnings []Diagnostic
+	// Infos are the informational lines 4.2.5 logs while parsing, such as
+	// `Included extra file "..." during parsing`.
+	Infos []string
+}
+
+// Diagnostic is a message tied to a place in a configuration file.
+type Diagnostic struct {
+	File    string
+	Line    int // 0 when unknown
+	Section string
+	Message string
+}
+
+// Supervisord is the [supervisord] section.
+type Supervisord struct {
+	Logfile         string // absolute path, "syslog", or as given for /dev/stdout
+	LogfileMaxbytes int64
+	LogfileBackups  int
+	Loglevel        LogLevel
+	Pidfile         string
+	Umask           os.FileMode
+	Nodaemon        bool
+	Silent          bool
+	Minfds          int
+	Minprocs        int
+	Nocleanup       bool
+	Childlogdir     string
+	User            string // as written; resolved at startup
+	Directory       string // "" when unset
+	StripAnsi       bool
+	Environment     Env
+	Identifier      string
+}
+
+// Supervisorctl is the [supervisorctl] section.
+type Supervisorctl struct {
+	ServerURL   string // default http://localhost:9001
+	Username    string
+	Password    string
+	Prompt      string // default "supervisor"
+	HistoryFile string
+}
+
+// UnixHTTPServer is the [unix_http_server] section.
+type UnixHTTPServer struct {
+	File     string      // absolute socket path
+	Chmod    os.FileMode // default 0700
+	Chown    *UserGroup  // nil when unset
+	Username string
+	Password string // plain text or "{SHA}" + 40 hex digits
+}
+
+// InetHTTPServer is the [inet_http_server] section (or [inet_http_server:name]).
+type InetHTTPServer struct {
+	Name     string // section name, "inet_http_server" unless suffixed
+	Host     string // "" means all interfaces
+	Port     int
+	Username string
+	Password string
+}
+
+// UserGroup is a resolved `user` or `user:group` value.
+type UserGroup struct {
+	User  string
+	UID   int
+	GID   int // -1 when no group was given
+	Group string
+}
+
+// GroupKind says which kind of section produced a group.
+type GroupKind int
+
+const (
+	KindProgram       GroupKind = iota // [program:x] (an implicit group of its own)
+	KindGroup                          // [group:x]
+	KindEventListener                  // [eventlistener:x]
+	KindFCGI                           // [fcgi-program:x]
+)
+
+// Group is a process group as supervisord manages it.
+type Group struct {
+	Name     string
+	Kind     GroupKind
+	Priority int
+	// Programs are the processes of the group, in (Priority, Name) order.
+	Programs []*Program
+
+	// Event listener pools only.
+	Events        []string // upper-cased event type names
+	BufferSize    int
+	ResultHandler string
+
+	// FastCGI programs only.
+	Socket        string // tcp://host:port or unix:///path
+	SocketBackLog int
+	SocketOwner   *UserGroup
+	SocketMode    os.FileMode
+
+	// File and Line locate the section that defined the group.
+	File string
+	Line int
+}
+
+// AutoRestart is the `autorestart` policy.
+type AutoRestart int
+
+const (
+	RestartUnexpected AutoRestart = iota
+	RestartAlways
+	RestartNever
+)
+
+// LogLevel is a supervisord log level; lower is more severe.
+type LogLevel int
+
+const (
+	LevelCritical LogLevel = 50
+	LevelError    LogLevel = 40
+	LevelWarn     LogLevel = 30
+	LevelInfo     LogLevel = 20
+	LevelDebug    LogLevel = 10
+	LevelTrace    LogLevel = 5
+	LevelBlather  LogLevel = 3
+)
+
+// Program is one process, after numprocs expansion: [program:x] with
+// numprocs=3 yields three Programs with distinct Names.
+type Program struct {
+	Name        string // process name (process_name expanded)
+	ProgramName string // the section's name after "program:"
+	Group       string
+	ProcessNum  int
+
+	Command      string   // as configured, after expansion
+	Argv         []string // Command split with POSIX shell-word rules
+	Priority     int
+	Autostart    bool
+	Autorestart  AutoRestart
+	Startsecs    int
+	Startretries int
+	Exitcodes    []int
+	Stopsignal   syscall.Signal
+	Stopwaitsecs int
+	Stopasgroup  bool
+	Killasgroup  bool
+	User         string       // "" when unset
+	Directory    string       // "" when unset; checked at spawn time, as 4.2.5 does
+	Umask        *os.FileMode // nil: inherit
+	Environment  Env
+	ServerURL    string // resolved from AUTO; "" when there is no HTTP server
+
+	RedirectStderr bool
+	Stdout         LogSpec
+	Stderr         LogSpec
+
+	// File and Line locate the [program:x] section header.
+	File string
+	Line int
+}
+
+// LogSpec configures one of a process's output channels.
+type LogSpec struct {
+	// Logfile is an absolute path, "" for none (NONE/OFF, or stderr when
+	// redirect_stderr is set), or Auto for an automatic file in childlogdir.
+	Logfile         string
+	Auto            bool
+	Maxbytes        int64
+	Backups         int
+	CaptureMaxbytes int64
+	EventsEnabled   bool
+	Syslog          bool
+}
+
+// Env is an ordered list of environment variables.
+type Env []EnvVar
+
+// EnvVar is one KEY=VALUE pair.
+type EnvVar struct {
+	Key, Value string
+}
+
+// RPCInterface is an [rpcinterface:x] section.
+type RPCInterface struct {
+	Name    string
+	Factory string            // supervisor.rpcinterface_factory
+	Extra   map[string]string // other keys, passed to the factory
+}
