@@ -10,6 +10,7 @@ GOFLAGS_BUILD := -trimpath -ldflags='-s -w'
 all: build
 
 deps:
+	@.ci/install-go
 	@.ci/deps
 	@$(GO) mod download
 
