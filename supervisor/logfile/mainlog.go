@@ -35,12 +35,12 @@ func LevelName(l config.LogLevel) string {
 // optionally echoed to a terminal (nodaemon without silent, LOG-02). A nil
 // *Logger discards everything. It is safe for concurrent use.
 type Logger struct {
-	mu     sync.Mutex
-	level  config.LogLevel
-	file   *Writer
-	sys    *syslog.Writer
-	echo   io.Writer
-	now    func() time.Time
+	mu    sync.Mutex
+	level config.LogLevel
+	file  *Writer
+	sys   *syslog.Writer
+	echo  io.Writer
+	now   func() time.Time
 }
 
 // NewLogger returns a logger at level writing to file (may be nil) and echo

@@ -17,9 +17,9 @@ type Writer struct {
 
 	f        *os.File
 	size     int64
-	regular  bool // only regular files can be renamed and measured
-	pending  int  // continuation bytes still owed by a UTF-8 sequence when rotation was due
-	rotating bool // rotation is due once the pending bytes arrive
+	regular  bool   // only regular files can be renamed and measured
+	pending  int    // continuation bytes still owed by a UTF-8 sequence when rotation was due
+	rotating bool   // rotation is due once the pending bytes arrive
 	last     []byte // the last (up to 3) bytes written, to see sequences split across writes
 }
 
