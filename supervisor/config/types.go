@@ -10,6 +10,10 @@ import (
 type Config struct {
 	// Path is the absolute path of the main configuration file.
 	Path string
+	// ServerURL is what 4.2.5 computes for SUPERVISOR_SERVER_URL: the
+	// first unix server as unix://<file>, else the inet server as
+	// http://<host or localhost>:<port>, else "" (CFG-PROG-08).
+	ServerURL string
 	// Included lists the files merged through [include], in the order read.
 	Included []string
 
@@ -62,7 +66,8 @@ type Supervisord struct {
 	Minprocs        int
 	Nocleanup       bool
 	Childlogdir     string
-	User            string // as written; resolved at startup
+	User            string // as written; "" when unset
+	UID             int    // User resolved (Load checks it exists); -1 when unset
 	Directory       string // "" when unset
 	StripAnsi       bool
 	Environment     Env
@@ -119,6 +124,8 @@ type Group struct {
 	Name     string
 	Kind     GroupKind
 	Priority int
+	// Section is the defining section, e.g. "program:web" or "group:g".
+	Section string
 	// Programs are the processes of the group, in (Priority, Name) order.
 	Programs []*Program
 
@@ -128,10 +135,10 @@ type Group struct {
 	ResultHandler string
 
 	// FastCGI programs only.
-	Socket        string // tcp://host:port or unix:///path
-	SocketBackLog int
-	SocketOwner   *UserGroup
-	SocketMode    os.FileMode
+	Socket        string      // tcp://host:port or unix:///path
+	SocketBackLog int         // 0: unset, listen with SOMAXCONN
+	SocketOwner   *UserGroup  // unix sockets only; nil: supervisord's user
+	SocketMode    os.FileMode // unix sockets only; default 0700
 
 	// File and Line locate the section that defined the group.
 	File string
@@ -167,9 +174,17 @@ type Program struct {
 	ProgramName string // the section's name after "program:"
 	Group       string
 	ProcessNum  int
+	// Section is the section the process comes from ("program:x",
+	// "eventlistener:x" or "fcgi-program:x").
+	Section string
 
-	Command      string   // as configured, after expansion
-	Argv         []string // Command split with POSIX shell-word rules
+	Command string   // as configured, after expansion
+	Argv    []string // Command split with POSIX shell-word rules (nil when CommandErr != nil)
+	// CommandErr is set when Command cannot be split ("can't parse command
+	// '...': No closing quotation") or is empty ("command is empty"). 4.2.5
+	// accepts such a config and fails at spawn time, so the engine reports
+	// this as the spawn error.
+	CommandErr   error
 	Priority     int
 	Autostart    bool
 	Autorestart  AutoRestart
@@ -181,10 +196,13 @@ type Program struct {
 	Stopasgroup  bool
 	Killasgroup  bool
 	User         string       // "" when unset
+	UID          int          // User resolved; -1 when unset
 	Directory    string       // "" when unset; checked at spawn time, as 4.2.5 does
 	Umask        *os.FileMode // nil: inherit
 	Environment  Env
 	ServerURL    string // resolved from AUTO; "" when there is no HTTP server
+	// serverURLAuto is true while ServerURL still has to be computed.
+	serverURLAuto bool
 
 	RedirectStderr bool
 	Stdout         LogSpec
