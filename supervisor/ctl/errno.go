@@ -1,0 +1,8 @@
+package ctl
+
+import "syscall"
+
+const (
+	errnoConnRefused = syscall.ECONNREFUSED
+	errnoNoEnt       = syscall.ENOENT
+)
