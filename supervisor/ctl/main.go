@@ -17,7 +17,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 // Run is Main with the program name and stdin given explicitly.
 func Run(progname string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	opts, helped, err := parseOptions(progname, args, stdout, readClientConf)
+	opts, helped, err := parseOptions(progname, args, stdout, loadClientConf)
 	if helped {
 		return exitSuccess
 	}
