@@ -61,6 +61,9 @@ type Backend interface {
 	// WaitStarted blocks until the process is RUNNING (nil), has a spawn
 	// error (Code(SPAWN_ERROR)), or is in a state other than STARTING or
 	// RUNNING (Code(ABNORMAL_TERMINATION)), or ctx is done (ctx.Err()).
+	// It must look at the state before at ctx: called with an already
+	// cancelled ctx it is a non-blocking poll (the RPC layer uses that to
+	// report settled processes in 4.2.5's order).
 	WaitStarted(ctx context.Context, group, name string) error
 
 	// StopProcess asks the process to stop (STOPPING, or STOPPED at once
@@ -69,7 +72,8 @@ type Backend interface {
 	// It returns without waiting for the exit.
 	StopProcess(ctx context.Context, group, name string) error
 	// WaitStopped blocks until the process is in STOPPED, EXITED, FATAL
-	// or UNKNOWN (nil), or ctx is done (ctx.Err()). 4.2.5 logs
+	// or UNKNOWN (nil), or ctx is done (ctx.Err()); state first, as for
+	// WaitStarted. 4.2.5 logs
 	// "waiting for <name> to stop" meanwhile; that is the backend's job.
 	WaitStopped(ctx context.Context, group, name string) error
 
@@ -179,7 +183,8 @@ type ConfigInfo struct {
 	Startsecs      int
 	Stopsignal     int
 	Stopwaitsecs   int
-	// ServerURL is the configured serverurl: "auto" (the default), or a URL.
+	// ServerURL is the program's serverurl= as configured; "" (sent as
+	// "none") when unset or AUTO, which is what 4.2.5 reports for both.
 	ServerURL string
 
 	Stdout ConfigLog

@@ -7,7 +7,7 @@ import (
 
 // Describe returns the description 4.2.5 shows for a process in
 // getProcessInfo, supervisorctl status and the web UI (reference §3.6).
-// now is the caller's clock; local times use time.Local.
+// now is the caller's clock; stop times are shown in now's location.
 func Describe(p ProcessInfo, now time.Time) string {
 	switch p.State {
 	case StateRunning:
@@ -29,7 +29,7 @@ func Describe(p ProcessInfo, now time.Time) string {
 		if stop.IsZero() {
 			stop = time.Unix(0, 0)
 		}
-		return stop.In(time.Local).Format("Jan 02 03:04 PM")
+		return stop.In(now.Location()).Format("Jan 02 03:04 PM")
 	}
 	return ""
 }
