@@ -303,14 +303,14 @@ func TestBasicAuth(t *testing.T) { // AUTH-01..03
 				want         int
 			}{
 				{"none", "", 401},
-				{"right", "Basic YWRtaW46czNjcmV0", 200},          // admin:s3cret
+				{"right", "Basic YWRtaW46czNjcmV0", 200},             // admin:s3cret
 				{"lower-case scheme", "basic YWRtaW46czNjcmV0", 200}, // admin:s3cret
 				{"wrong password", "Basic YWRtaW46bm8=", 401},        // admin:no
 				{"wrong user", "Basic cm9vdDpzM2NyZXQ=", 401},        // root:s3cret
 				{"no colon", "Basic YWRtaW4=", 401},                  // admin
 				{"other scheme", "Bearer abc", 401},
 				{"bad base64", "Basic YWRtaW46c", 400},
-				{"hash given as password", "Basic " + b64("admin:" + hex.EncodeToString(sum[:])), 401},
+				{"hash given as password", "Basic " + b64("admin:"+hex.EncodeToString(sum[:])), 401},
 			}
 			for _, tt := range tests {
 				for _, path := range []string{"/RPC2", "/", "/ok.html"} {
