@@ -207,6 +207,8 @@ func pyFormat(format string, m expansions) (string, error) {
 				conv = 's'
 			case 'c':
 				return "", fmt.Errorf("%%c requires int or char")
+			case 'o', 'x', 'X':
+				return "", fmt.Errorf("%%%c format: an integer is required, not dict", conv)
 			default:
 				return "", fmt.Errorf("%%%c format: a real number is required, not dict", conv)
 			}
@@ -270,6 +272,9 @@ func formatOne(conv rune, flags string, width, prec int, value any) (string, err
 		if !ok {
 			if strings.ContainsRune("eEfFgG", conv) {
 				return "", fmt.Errorf("must be real number, not %s", pyTypeName(value))
+			}
+			if strings.ContainsRune("oxX", conv) {
+				return "", fmt.Errorf("%%%c format: an integer is required, not %s", conv, pyTypeName(value))
 			}
 			return "", fmt.Errorf("%%%c format: a real number is required, not %s", conv, pyTypeName(value))
 		}
