@@ -70,7 +70,7 @@ var levels = map[string]config.LogLevel{
 	"critical": config.LevelCritical, "crit": config.LevelCritical,
 	"error": config.LevelError, "erro": config.LevelError,
 	"warn": config.LevelWarn, "warning": config.LevelWarn,
-	"info": config.LevelInfo,
+	"info":  config.LevelInfo,
 	"debug": config.LevelDebug, "debg": config.LevelDebug,
 	"trace": config.LevelTrace, "trac": config.LevelTrace,
 	"blather": config.LevelBlather, "blat": config.LevelBlather,
