@@ -502,7 +502,17 @@ func (s *Local) Exec(ctx context.Context, req ExecRequest) (ExitStatus, error) {
 			return ExitStatus{}, err
 		}
 		defer master.Close()
-		startTTYCopy(master, req.TTY, &copiers)
+		stopR, stopW, err := os.Pipe()
+		if err != nil {
+			return ExitStatus{}, err
+		}
+		inDone := make(chan struct{})
+		startTTYCopy(master, req.TTY, &copiers, stopR, inDone)
+		defer func() {
+			stopW.Close()
+			<-inDone
+			stopR.Close()
+		}()
 	} else {
 		closeAllFiles(got)
 	}
@@ -621,7 +631,11 @@ func pollable(f *os.File) (*os.File, error) {
 	return os.NewFile(uintptr(nfd), "pty-master"), nil
 }
 
-func startTTYCopy(master *os.File, t *TTY, wg *sync.WaitGroup) {
+// startTTYCopy copies between the caller and the pty master. Input from an
+// *os.File stops when stop becomes readable, so that no reader is left on
+// the caller's terminal to eat the keystrokes meant for what comes next
+// (a re-attached shell, the caller's own shell).
+func startTTYCopy(master *os.File, t *TTY, wg *sync.WaitGroup, stop *os.File, inDone chan struct{}) {
 	if t.Out != nil {
 		wg.Add(1)
 		go func() {
@@ -630,9 +644,16 @@ func startTTYCopy(master *os.File, t *TTY, wg *sync.WaitGroup) {
 		}()
 	}
 	if t.In != nil {
-		// Not waited for: a read from the caller's terminal cannot be
-		// interrupted, and the next keystroke just fails to write.
-		go io.Copy(master, t.In)
+		go func() {
+			defer close(inDone)
+			if f, ok := t.In.(*os.File); ok {
+				copyUntil(master, f, stop)
+				return
+			}
+			io.Copy(master, t.In)
+		}()
+	} else {
+		close(inDone)
 	}
 	if t.Resize != nil {
 		go func() {
@@ -642,6 +663,40 @@ func startTTYCopy(master *os.File, t *TTY, wg *sync.WaitGroup) {
 				}
 			}
 		}()
+	}
+}
+
+// copyUntil copies src to dst until src ends or stop is readable (or
+// closed). It polls before reading so it never sits in a read of src.
+func copyUntil(dst io.Writer, src, stop *os.File) {
+	buf := make([]byte, 32<<10)
+	sfd, stopfd := int(src.Fd()), int(stop.Fd())
+	for {
+		fds := []unix.PollFd{{Fd: int32(sfd), Events: unix.POLLIN}, {Fd: int32(stopfd), Events: unix.POLLIN}}
+		if _, err := unix.Poll(fds, -1); err != nil {
+			if err == unix.EINTR {
+				continue
+			}
+			return
+		}
+		if fds[1].Revents != 0 {
+			return
+		}
+		if fds[0].Revents&(unix.POLLIN|unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) == 0 {
+			continue
+		}
+		n, err := unix.Read(sfd, buf)
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err == unix.EINTR || err == unix.EAGAIN {
+			continue
+		}
+		if n <= 0 || err != nil {
+			return
+		}
 	}
 }
 
