@@ -1,0 +1,140 @@
+package daemon
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/supervisorlab/supervisorlab/supervisor/rpc"
+)
+
+const oracleBinary = "/usr/bin/supervisord"
+
+func requireOracle(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(oracleBinary); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("oracle %s missing: %v", oracleBinary, err)
+		}
+		t.Skipf("oracle %s not installed (Debian package supervisor 4.2.5)", oracleBinary)
+	}
+}
+
+// lifecycle drives one supervisord (ours or 4.2.5) through the common
+// lifecycle and returns its main log without timestamps.
+func lifecycle(t *testing.T, cmd *exec.Cmd, dir string) []string {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+		}
+		killChildren(dir)
+	})
+	c, err := rpc.NewClient("unix://"+filepath.Join(dir, "sock"), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	state := func(name string) string {
+		p, err := c.GetProcessInfo(ctx, name)
+		if err != nil {
+			return ""
+		}
+		return p.StateName
+	}
+	waitFor(t, "processes settle", 30*time.Second, func() bool {
+		return state("ok") == "RUNNING" && state("q") == "FATAL" && state("t") == "EXITED" && state("k") == "RUNNING"
+	})
+	if err := c.StopProcess(ctx, "ok", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SignalProcess(ctx, "k", "KILL"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "k back", 10*time.Second, func() bool {
+		b, _ := os.ReadFile(filepath.Join(dir, "sd.log"))
+		return strings.Count(string(b), "spawned: 'k'") == 2
+	})
+	if err := c.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no exit after shutdown")
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "sd.log"))
+	return strings.Split(strings.TrimSuffix(stamp.ReplaceAllString(string(b), ""), "\n"), "\n")
+}
+
+var pidRE = regexp.MustCompile(`\d{2,}`)
+
+// perProgram keeps, for each program, its lines in order with pids and
+// paths normalised. Lines that depend on timing ("waiting for") go.
+func perProgram(lines []string, names []string) map[string][]string {
+	out := map[string][]string{}
+	for _, l := range lines {
+		if strings.Contains(l, "waiting for") {
+			continue
+		}
+		for _, n := range names {
+			if strings.Contains(l, "'"+n+"'") || strings.Contains(l, " "+n+" ") {
+				out[n] = append(out[n], pidRE.ReplaceAllString(l, "N"))
+			}
+		}
+	}
+	return out
+}
+
+// TestMainLogMatchesOracle runs 4.2.5 and ours on the same programs and
+// compares each program's main-log lines (spawned/success/exited/stopped/
+// gave up/killed).
+func TestMainLogMatchesOracle(t *testing.T) {
+	requireOracle(t)
+	const programs = `
+[program:ok]
+command=/bin/sleep 1000
+[program:q]
+command=/bin/sh -c "exit 3"
+startretries=1
+[program:t]
+command=/bin/true
+startsecs=0
+autorestart=false
+[program:k]
+command=/bin/sleep 1000
+startsecs=0
+autorestart=true
+`
+	pyDir, goDir := shortDir(t), shortDir(t)
+	pyCmd := exec.Command(oracleBinary, "-c", writeConf(t, pyDir, programs))
+	goCmd := supervisordCmd(t, "-c", writeConf(t, goDir, programs))
+	names := []string{"ok", "q", "t", "k"}
+	py := perProgram(lifecycle(t, pyCmd, pyDir), names)
+	ours := perProgram(lifecycle(t, goCmd, goDir), names)
+	for _, n := range names {
+		t.Logf("%s: %d lines agree", n, len(py[n]))
+		if len(py[n]) == 0 {
+			t.Errorf("4.2.5 logged nothing for %s", n)
+		}
+		if !slices.Equal(py[n], ours[n]) {
+			t.Errorf("program %s:\n4.2.5:\n  %s\nours:\n  %s", n, strings.Join(py[n], "\n  "), strings.Join(ours[n], "\n  "))
+		}
+	}
+}
