@@ -18,7 +18,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 )
 
@@ -656,9 +655,17 @@ func startTTYCopy(master *os.File, t *TTY, wg *sync.WaitGroup, stop *os.File, in
 		close(inDone)
 	}
 	if t.Resize != nil {
+		rc, err := master.SyscallConn()
+		if err != nil {
+			return
+		}
 		go func() {
 			for ws := range t.Resize {
-				if pty.Setsize(master, &pty.Winsize{Rows: ws.Rows, Cols: ws.Cols}) != nil {
+				// Control, unlike Fd, is safe against a concurrent Close.
+				err := rc.Control(func(fd uintptr) {
+					unix.IoctlSetWinsize(int(fd), unix.TIOCSWINSZ, &unix.Winsize{Row: ws.Rows, Col: ws.Cols})
+				})
+				if err != nil {
 					return
 				}
 			}

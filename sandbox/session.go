@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 
 	"github.com/supervisorlab/supervisorlab/sandbox/internal/term"
@@ -38,8 +37,8 @@ func Shell(ctx context.Context, sb Sandbox, req ShellRequest) (int, error) {
 	fd := int(req.In.Fd())
 	tty := &TTY{In: req.In, Out: req.Out, Size: WindowSize{Rows: 24, Cols: 80}, Term: os.Getenv("TERM")}
 	if term.IsTerminal(fd) {
-		if ws, err := pty.GetsizeFull(req.In); err == nil && ws.Rows > 0 {
-			tty.Size = WindowSize{Rows: ws.Rows, Cols: ws.Cols}
+		if ws, err := unix.IoctlGetWinsize(fd, unix.TIOCGWINSZ); err == nil && ws.Row > 0 {
+			tty.Size = WindowSize{Rows: ws.Row, Cols: ws.Col}
 		}
 		old, err := term.MakeRaw(fd)
 		if err != nil {
@@ -52,21 +51,22 @@ func Shell(ctx context.Context, sb Sandbox, req ShellRequest) (int, error) {
 		winch := make(chan os.Signal, 1)
 		signal.Notify(winch, unix.SIGWINCH)
 		defer signal.Stop(winch)
-		done := make(chan struct{})
-		defer close(done)
+		done, exited := make(chan struct{}), make(chan struct{})
+		defer func() { close(done); <-exited }()
 		go func() {
+			defer close(exited)
 			for {
 				select {
 				case <-done:
 					close(resize)
 					return
 				case <-winch:
-					if ws, err := pty.GetsizeFull(req.In); err == nil {
+					if ws, err := unix.IoctlGetWinsize(fd, unix.TIOCGWINSZ); err == nil {
 						select { // keep only the newest size
 						case <-resize:
 						default:
 						}
-						resize <- WindowSize{Rows: ws.Rows, Cols: ws.Cols}
+						resize <- WindowSize{Rows: ws.Row, Cols: ws.Col}
 					}
 				}
 			}

@@ -167,7 +167,8 @@ func TestShellSession(t *testing.T) {
 		done <- result{code, err}
 	}()
 	typeIn("cat /tmp/v.txt | tr a-z A-Z | tr ' ' _\r")
-	scr.waitFor(t, at, "HELLO_FROM_VIM")
+	at = scr.waitFor(t, at, "HELLO_FROM_VIM")
+	scr.waitFor(t, at, "$ ") // ^D typed while cat runs would be cat's EOF
 	typeIn("\x04")
 	select {
 	case r := <-done:
