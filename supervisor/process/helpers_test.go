@@ -151,3 +151,7 @@ func readFile(t *testing.T, path string) string {
 }
 
 func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
+
+func writeFileMode(path string, mode os.FileMode) error {
+	return os.WriteFile(path, []byte("#!/bin/sh\n"), mode)
+}
