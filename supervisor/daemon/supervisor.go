@@ -120,6 +120,7 @@ func (s *Supervisor) makeGroup(gc *config.Group) (*Group, error) {
 			Identifier:   sd.Identifier,
 			ChildLogDir:  sd.Childlogdir,
 			MayAutoSpawn: s.mayAutoSpawn,
+			StripANSI:    sd.StripAnsi,
 		})
 		if err != nil {
 			for _, q := range g.Procs {

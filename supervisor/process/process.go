@@ -35,6 +35,9 @@ type Options struct {
 	// Output, when set, receives every chunk the child writes ("stdout" or
 	// "stderr"), after it is logged; the slice must not be retained.
 	Output func(p *Process, channel string, data []byte)
+	// StripANSI removes ANSI escape sequences from output ([supervisord]
+	// strip_ansi).
+	StripANSI bool
 }
 
 // Info is a snapshot of a process for getProcessInfo.
@@ -83,12 +86,14 @@ type Process struct {
 	stderrLog      *logfile.Writer
 	lastStopReport time.Time
 	closed         bool
+	syslog         syslogSink
 }
 
 // New prepares a process in the STOPPED state. AUTO log files are created
 // now in ChildLogDir, as 4.2.5 does when a group is added (LOG-CH-02).
 func New(cfg *config.Program, opts Options) (*Process, error) {
 	p := &Process{cfg: cfg, opts: opts, changed: make(chan struct{})}
+	p.syslog.name = cfg.Name
 	var err error
 	if p.stdoutPath, err = p.logPath(cfg.Stdout, "stdout"); err != nil {
 		return nil, err

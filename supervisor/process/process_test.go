@@ -1,6 +1,7 @@
 package process
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -443,4 +444,34 @@ func TestPyRepr(t *testing.T) {
 			t.Errorf("pyRepr(%q) = %s, want %s", in, got, want)
 		}
 	}
+}
+
+func TestStripEscapes(t *testing.T) {
+	tests := map[string]string{
+		"plain":                       "plain",
+		"\x1b[31mred\x1b[0m text":     "red text",
+		"a\x1b[1;32;40mb\x1b[Kc":      "abc",
+		"unterminated \x1b[12":        "unterminated ",
+		"esc alone \x1b not a csi":    "esc alone \x1b not a csi",
+		"\x1b[2J\x1b[Hscreen cleared": "screen cleared",
+	}
+	for in, want := range tests {
+		if got := string(stripEscapes([]byte(in))); got != want {
+			t.Errorf("stripEscapes(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func FuzzStripEscapes(f *testing.F) {
+	f.Add([]byte("\x1b[31mred\x1b[0m"))
+	f.Add([]byte("\x1b["))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		out := stripEscapes(b)
+		if len(out) > len(b) {
+			t.Fatalf("grew: %q -> %q", b, out)
+		}
+		if bytes.IndexByte(b, 0x1b) < 0 && !bytes.Equal(out, b) {
+			t.Fatalf("changed text without escapes: %q -> %q", b, out)
+		}
+	})
 }

@@ -394,6 +394,16 @@ func (p *Process) startReaders(r *run, pp *pipes) {
 }
 
 func (p *Process) output(channel string, w *logfile.Writer, data []byte, failing bool) bool {
+	if p.opts.StripANSI {
+		data = stripEscapes(data)
+	}
+	spec := p.cfg.Stdout
+	if channel == "stderr" {
+		spec = p.cfg.Stderr
+	}
+	if spec.Syslog {
+		p.syslog.write(data)
+	}
 	if w != nil {
 		_, err := w.Write(data)
 		if err != nil && !failing {
