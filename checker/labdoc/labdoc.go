@@ -332,6 +332,11 @@ func yamlErr(err error) (int, string) {
 	msg := strings.TrimSpace(err.Error())
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		n, _ := strconv.Atoi(m[1])
+		// yaml.v3 numbers parser errors (unlike scanner errors) from 0; its parser's messages
+		// are the "did not find expected …" ones.
+		if strings.HasPrefix(m[2], "did not find expected") {
+			n++
+		}
 		return n, m[2]
 	}
 	return 0, strings.TrimPrefix(msg, "yaml: ")
