@@ -96,6 +96,7 @@ type element struct {
 	text    string
 	hasText bool
 	kids    []*element
+	buf     []byte // text while parsing (appending strings would be quadratic)
 }
 
 func parseTree(body []byte) (*element, error) {
@@ -107,7 +108,7 @@ func parseTree(body []byte) (*element, error) {
 		case "utf-8", "utf8", "us-ascii", "ascii":
 			return r, nil
 		case "iso-8859-1", "latin-1", "latin1":
-			return latin1Reader{r}, nil
+			return &latin1Reader{r: r}, nil
 		}
 		return nil, fmt.Errorf("unsupported encoding %q", label)
 	}
@@ -137,6 +138,13 @@ func parseTree(body []byte) (*element, error) {
 				// matches none of the XML-RPC tags.
 				e.tag = "{" + t.Name.Space + "}" + t.Name.Local
 			}
+			if len(stack) > 0 {
+				// The parent's .text ends at its first child.
+				p := stack[len(stack)-1]
+				if len(p.kids) == 0 {
+					p.text, p.buf = string(p.buf), nil
+				}
+			}
 			if len(stack) == 0 {
 				if root != nil {
 					return nil, errors.New("malformed XML: junk after document element")
@@ -148,6 +156,9 @@ func parseTree(body []byte) (*element, error) {
 			}
 			stack = append(stack, e)
 		case xml.EndElement:
+			if e := stack[len(stack)-1]; len(e.kids) == 0 {
+				e.text, e.buf = string(e.buf), nil
+			}
 			stack = stack[:len(stack)-1]
 		case xml.CharData:
 			if len(stack) == 0 {
@@ -158,7 +169,7 @@ func parseTree(body []byte) (*element, error) {
 			}
 			e := stack[len(stack)-1]
 			if len(e.kids) == 0 {
-				e.text += string(t)
+				e.buf = append(e.buf, t...)
 				e.hasText = true
 			}
 		}
@@ -172,23 +183,26 @@ func parseTree(body []byte) (*element, error) {
 	return root, nil
 }
 
-type latin1Reader struct{ r io.Reader }
+// latin1Reader converts ISO-8859-1 to UTF-8.
+type latin1Reader struct {
+	r       io.Reader
+	pending []byte
+}
 
-func (l latin1Reader) Read(p []byte) (int, error) {
-	// Each Latin-1 byte becomes at most 2 UTF-8 bytes.
-	buf := make([]byte, len(p)/2)
-	if len(buf) == 0 {
-		buf = make([]byte, 1)
-		if len(p) < 2 {
-			return 0, io.ErrShortBuffer
+func (l *latin1Reader) Read(p []byte) (int, error) {
+	if len(l.pending) == 0 {
+		raw := make([]byte, max(len(p), 1))
+		n, err := l.r.Read(raw)
+		for _, b := range raw[:n] {
+			l.pending = utf8.AppendRune(l.pending, rune(b))
+		}
+		if n == 0 {
+			return 0, err
 		}
 	}
-	n, err := l.r.Read(buf)
-	out := p[:0]
-	for _, b := range buf[:n] {
-		out = utf8.AppendRune(out, rune(b))
-	}
-	return len(out), err
+	n := copy(p, l.pending)
+	l.pending = l.pending[n:]
+	return n, nil
 }
 
 // convert turns an element into a value as 4.2.5's unmarshallers would.

@@ -115,3 +115,23 @@ func FuzzDecodeRequest(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeLatin1(t *testing.T) {
+	body := "<?xml version='1.0' encoding='iso-8859-1'?><methodCall><methodName>a.b</methodName><params><param><value>caf\xe9</value></param></params></methodCall>"
+	req, err := rpc.DecodeRequest([]byte(body))
+	if err != nil || req.Params[0] != "café" {
+		t.Fatalf("got %+v, %v", req, err)
+	}
+}
+
+func TestDecodeLargeText(t *testing.T) {
+	// Text split by many comments must not be quadratic or lost.
+	text := strings.Repeat("ab<!-- c -->", 50000)
+	req, err := rpc.DecodeRequest([]byte(call("a.b", "<param><value><string>"+text+"</string></value></param>")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := req.Params[0].(string); got != strings.Repeat("ab", 50000) {
+		t.Fatalf("got %d bytes", len(got))
+	}
+}
