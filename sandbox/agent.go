@@ -20,14 +20,19 @@ import (
 // only one that waits for processes, so a reap of an orphan can never steal
 // the exit status of a command a client waits for.
 type agent struct {
-	l *net.UnixListener
+	l     *net.UnixListener
+	spawn *spawner
 
 	mu      sync.Mutex // held across fork+register and across reaping
 	waiters map[int]chan unix.WaitStatus
 }
 
-func newAgent(l *net.UnixListener) *agent {
-	return &agent{l: l, waiters: make(map[int]chan unix.WaitStatus)}
+func newAgent(l *net.UnixListener) (*agent, error) {
+	sp, err := newSpawner()
+	if err != nil {
+		return nil, err
+	}
+	return &agent{l: l, spawn: sp, waiters: make(map[int]chan unix.WaitStatus)}, nil
 }
 
 // serve runs until SIGTERM or the listener fails; it returns the exit code.
@@ -236,11 +241,13 @@ func (a *agent) start(req *wireRequest, files []*os.File) (pid int, ch chan unix
 		attr.Files = append(attr.Files, f.Fd())
 	}
 	a.mu.Lock()
-	pid, err = syscall.ForkExec(path, req.Argv, attr)
-	if err == nil {
-		ch = make(chan unix.WaitStatus, 1)
-		a.waiters[pid] = ch
-	}
+	a.spawn.forkExec(path, req.Argv, attr, func(p int, e error) {
+		pid, err = p, e
+		if err == nil {
+			ch = make(chan unix.WaitStatus, 1)
+			a.waiters[pid] = ch
+		}
+	})
 	a.mu.Unlock()
 	if err != nil {
 		if master != nil {

@@ -110,7 +110,7 @@ func setupSandbox(cfg *initConfig) (*agent, error) {
 		}
 	}
 	os.Chdir("/")
-	return newAgent(l), nil
+	return newAgent(l)
 }
 
 // mountRoot mounts the copy-on-write root: the upper layer sits on a tmpfs
