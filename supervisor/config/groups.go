@@ -462,16 +462,20 @@ func (l *loader) processes(section, groupName string) ([]*Program, error) {
 		} else if ok {
 			proc.Directory = dir
 		}
+		stderrNamed := false
 		for _, ch := range []struct {
-			name string
-			spec *LogSpec
-		}{{"stdout", &proc.Stdout}, {"stderr", &proc.Stderr}} {
-			if err := l.logSpec(r, exp, ch.name, ch.spec); err != nil {
+			name  string
+			spec  *LogSpec
+			named *bool
+		}{{"stdout", &proc.Stdout, new(bool)}, {"stderr", &proc.Stderr, &stderrNamed}} {
+			named, err := l.logSpec(r, exp, ch.name, ch.spec)
+			if err != nil {
 				return nil, err
 			}
+			*ch.named = named
 		}
 		if proc.RedirectStderr {
-			if proc.Stderr.Logfile != "" {
+			if stderrNamed {
 				l.warn(section, "stderr_logfile", fmt.Sprintf("For [%s], redirect_stderr=true but stderr_logfile has also been set to a filename, the filename has been ignored", section))
 			}
 			proc.Stderr.Logfile, proc.Stderr.Auto = "", false
@@ -503,17 +507,19 @@ func (l *loader) processes(section, groupName string) ([]*Program, error) {
 }
 
 // logSpec reads the <ch>_logfile* and <ch>_syslog keys of one channel.
-func (l *loader) logSpec(r *secReader, exp expansions, ch string, spec *LogSpec) error {
+// named reports a file name other than AUTO/NONE/syslog, even an empty one
+// (4.2.5 then warns about redirect_stderr, and opens no file).
+func (l *loader) logSpec(r *secReader, exp expansions, ch string, spec *LogSpec) (named bool, err error) {
 	lfKey := ch + "_logfile"
 	val, ok, err := r.opt(lfKey, exp)
 	if err != nil {
-		return err
+		return false, err
 	}
 	auto := !ok
 	if ok {
 		// 4.2.5 expands logfile values a second time.
 		if val, err = expand(val, exp, lfKey); err != nil {
-			return r.errAt(lfKey, err)
+			return false, r.errAt(lfKey, err)
 		}
 	}
 	// Same order as 4.2.5: the file name is checked before the sizes.
@@ -525,20 +531,23 @@ func (l *loader) logSpec(r *secReader, exp expansions, ch string, spec *LogSpec)
 	case lower == "syslog":
 		syslogName = true
 	default:
+		named = true
 		p, err := existingDirpath(val)
 		if err != nil {
-			return r.errAt(lfKey, err)
+			return false, r.errAt(lfKey, err)
 		}
-		spec.Logfile = normalizePath(p)
+		if p != "" {
+			spec.Logfile = normalizePath(p)
+		}
 	}
 	if spec.Backups, err = r.integer(lfKey+"_backups", "10", exp); err != nil {
-		return err
+		return false, err
 	}
 	if spec.Maxbytes, err = r.byteSize(lfKey+"_maxbytes", "50MB", exp); err != nil {
-		return err
+		return false, err
 	}
 	if spec.Syslog, err = r.boolean(ch+"_syslog", "false", exp); err != nil {
-		return err
+		return false, err
 	}
 	if syslogName {
 		l.warn(r.section, lfKey, fmt.Sprintf("For [%s], %s=syslog but this is deprecated and will be removed.  Use %s_syslog=true to enable syslog instead.", r.section, lfKey, ch))
@@ -547,5 +556,5 @@ func (l *loader) logSpec(r *secReader, exp expansions, ch string, spec *LogSpec)
 	if spec.Auto && spec.Maxbytes == 0 {
 		l.warn(r.section, lfKey, fmt.Sprintf("For [%s], AUTO logging used for %s without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally", r.section, lfKey))
 	}
-	return nil
+	return named, nil
 }

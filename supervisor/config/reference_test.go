@@ -134,6 +134,10 @@ var refCases = []refCase{
 	{id: "CFG-TYPE-07/error", conf: "[program:a]\ncommand=/bin/cat\nautorestart=Maybe\n", wantErr: "invalid 'autorestart' value 'maybe'"},
 	{id: "CFG-TYPE-08", conf: "[program:a]\ncommand=/bin/cat\nstdout_logfile=Off\nstderr_logfile=SYSLOG\n[program:b]\ncommand=/bin/cat\nstdout_logfile=/nonexistent/x.log\n",
 		wantErr: "The directory named as part of the path /nonexistent/x.log does not exist in section 'program:b'"},
+	{id: "CFG-TYPE-08/empty", conf: "[program:a]\ncommand=/bin/cat\nredirect_stderr=true\nstdout_logfile=\nstderr_logfile=\n", check: func(t *testing.T, c *Config, _ string) {
+		expect(t, "no file", prog(c, "a").Stdout, LogSpec{Maxbytes: 50 << 20, Backups: 10})
+		expect(t, "warning", hasWarning(c, "redirect_stderr=true but stderr_logfile has also been set"), true)
+	}},
 	{id: "CFG-TYPE-09", conf: "", noHeader: true, files: map[string]string{}, wantErr: "/nonexistent is not an existing directory"},
 	{id: "CFG-TYPE-10", conf: "", noHeader: true, wantErr: "bad logging level name 'warning'"},
 	{id: "CFG-TYPE-11", conf: "[program:a]\ncommand=/bin/cat\nuser=0\n[program:b]\ncommand=/bin/cat\nuser=nosuchuser_xyz\n", wantErr: "Invalid user name nosuchuser_xyz in section 'program:b'"},

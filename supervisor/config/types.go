@@ -240,3 +240,12 @@ type RPCInterface struct {
 	Factory string            // supervisor.rpcinterface_factory
 	Extra   map[string]string // other keys, passed to the factory
 }
+
+// Namespec is how supervisorctl and XML-RPC name the process: its own
+// name when it is alone in a group of the same name, else "group:name".
+func (p *Program) Namespec() string {
+	if p.Group == p.Name {
+		return p.Name
+	}
+	return p.Group + ":" + p.Name
+}
