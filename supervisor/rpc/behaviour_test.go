@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supervisorlab/supervisorlab/supervisor/config"
 	"github.com/supervisorlab/supervisorlab/supervisor/rpc"
 	"github.com/supervisorlab/supervisorlab/supervisor/rpc/rpctest"
 )
@@ -269,4 +270,56 @@ print(json.dumps(out))
 		t.Fatalf("%d rows", len(rows))
 	}
 
+}
+
+type panicky struct{ *rpctest.Backend }
+
+func (panicky) Identification() string { panic("boom") }
+
+// TestPanicIsInternalError: HTTP-05 — a crash inside a method is a 500
+// with a CRIT line, or a FAILED fault inside multicall; never a dead server.
+func TestPanicIsInternalError(t *testing.T) {
+	var lines []string
+	srv := rpc.NewServer(panicky{rpctest.New()}, func(level config.LogLevel, msg string) {
+		if level >= config.LevelError {
+			lines = append(lines, msg)
+		}
+	})
+	status, _ := ours(srv, []byte(rpcCall("supervisor.getIdentification")))
+	if status != 500 {
+		t.Errorf("status %d", status)
+	}
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "Handling XML-RPC request with data ") || !strings.Contains(lines[0], "raised an unexpected exception: boom") {
+		t.Errorf("log %q", lines)
+	}
+	v, err := srv.Call(context.Background(), "system.multicall", []any{[]any{
+		map[string]any{"methodName": "supervisor.getIdentification"},
+		map[string]any{"methodName": "supervisor.getAPIVersion"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := v.([]any)
+	if fs, _ := res[0].(rpc.Struct).Get("faultString"); fs != "FAILED: panic: boom" || res[1] != "3.0" {
+		t.Errorf("multicall %#v", res)
+	}
+}
+
+// TestInvalidRequestLogged: HTTP-04's ERRO lines.
+func TestInvalidRequestLogged(t *testing.T) {
+	var lines []string
+	srv := rpc.NewServer(rpctest.New(), func(level config.LogLevel, msg string) {
+		if level == config.LevelError {
+			lines = append(lines, msg)
+		}
+	})
+	ours(srv, []byte("<x"))
+	ours(srv, []byte("<methodCall/>"))
+	want := []string{
+		`XML-RPC request data '<x' is invalid: unmarshallable`,
+		`XML-RPC request data '<methodCall/>' is invalid: no method name`,
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("log:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
 }

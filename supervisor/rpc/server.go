@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/supervisorlab/supervisorlab/supervisor/config"
@@ -85,6 +86,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil && r.Context().Err() != nil {
 		return // the client is gone; nobody to answer
 	}
+	var pe *panicError
+	if errors.As(err, &pe) {
+		// HTTP-05: a bug inside a method is an internal server error.
+		s.log(config.LevelCritical, fmt.Sprintf("Handling XML-RPC request with data %s raised an unexpected exception: %v", pyQuote(body), pe.value))
+		WriteHTTPError(w, http.StatusInternalServerError)
+		return
+	}
 	var out []byte
 	if err != nil {
 		f := AsFault(err)
@@ -110,7 +118,11 @@ func (s *Server) Call(ctx context.Context, method string, params []any) (any, er
 	if len(params) < m.min || len(params) > len(m.params) {
 		return nil, Code(FaultIncorrectParameters)
 	}
-	v, err := m.fn(&call{s: s, ctx: ctx}, params)
+	v, err := invoke(m, &call{s: s, ctx: ctx}, params)
+	var pe *panicError
+	if errors.As(err, &pe) {
+		return nil, err
+	}
 	if err != nil {
 		if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 			return nil, err
@@ -146,12 +158,58 @@ func WriteHTTPError(w http.ResponseWriter, code int) {
 	_, _ = io.WriteString(w, body)
 }
 
-// pyQuote renders request data for log lines, bounded so a huge body
-// cannot flood the log.
+// pyQuote renders request data for log lines like Python's repr() of a
+// str, bounded so a huge body cannot flood the log.
 func pyQuote(b []byte) string {
 	const max = 2048
-	if len(b) > max {
-		return strconv.Quote(string(b[:max])) + "..."
+	s, more := string(b), ""
+	if len(s) > max {
+		s, more = s[:max], "..."
 	}
-	return strconv.Quote(string(b))
+	return pyReprString(s) + more
+}
+
+func pyReprString(s string) string {
+	q := '\''
+	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
+		q = '"'
+	}
+	var b strings.Builder
+	b.WriteRune(q)
+	for _, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == q:
+			b.WriteRune('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteRune(q)
+	return b.String()
+}
+
+// panicError carries a panic out of a method (a bug, in us or in the
+// backend) so one bad call cannot take supervisord down.
+type panicError struct{ value any }
+
+func (p *panicError) Error() string { return fmt.Sprintf("panic: %v", p.value) }
+
+func invoke(m *method, c *call, params []any) (v any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			v, err = nil, &panicError{r}
+		}
+	}()
+	return m.fn(c, params)
 }
