@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -369,5 +370,90 @@ func TestHandleRegistersRoutes(t *testing.T) {
 		if string(b) != want {
 			t.Errorf("%s: %q", path, b)
 		}
+	}
+}
+
+func TestUnixSocketChown(t *testing.T) { // CFG-UNIX-03
+	if os.Geteuid() != 0 {
+		t.Skip("chown to another user needs root")
+	}
+	dir := sockDir(t)
+	sock := filepath.Join(dir, "s.sock")
+	cfg := &config.Config{UnixHTTPServer: &config.UnixHTTPServer{File: sock, Chmod: 0o770,
+		Chown: &config.UserGroup{User: "nobody", UID: 65534, GID: -1}}}
+	start(t, cfg, rpctest.New())
+	st, err := os.Stat(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := st.Sys().(*syscall.Stat_t)
+	if sys.Uid != 65534 || sys.Gid != 0 || st.Mode().Perm() != 0o770 {
+		t.Errorf("owner %d:%d mode %v", sys.Uid, sys.Gid, st.Mode())
+	}
+}
+
+func TestInetAllInterfaces(t *testing.T) { // CFG-INET-01 "*:port" → Host ""
+	cfg := &config.Config{InetHTTPServer: &config.InetHTTPServer{Port: 0}}
+	s, _, _ := start(t, cfg, rpctest.New())
+	addr := s.Addrs()[0].(*net.TCPAddr)
+	if !addr.IP.IsUnspecified() {
+		t.Errorf("bound to %v, want all interfaces", addr)
+	}
+	resp, err := http.Post("http://"+net.JoinHostPort("127.0.0.1", strconv.Itoa(addr.Port))+"/RPC2", "text/xml", strings.NewReader(getStateCall))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+}
+
+// TestShutdownAnswersInFlight: Shutdown lets a request that is being
+// answered finish (supervisor.shutdown's own response) and removes the
+// socket.
+func TestShutdownAnswersInFlight(t *testing.T) {
+	dir := sockDir(t)
+	sock := filepath.Join(dir, "s.sock")
+	fake := rpctest.New(rpctest.Program{Group: "p", Name: "p", Argv: []string{"sleep", "1000"}, Startsecs: 300 * time.Millisecond})
+	defer fake.Close()
+	s := New(&config.Config{UnixHTTPServer: &config.UnixHTTPServer{File: sock, Chmod: 0o700}}, fake, nil)
+	if err := s.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- s.Serve() }()
+	c, err := rpc.NewClient("unix://"+sock, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan error, 1)
+	go func() { started <- c.StartProcess(context.Background(), "p", true) }()
+	waitState(t, fake, "STARTING")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if err := <-started; err != nil {
+		t.Errorf("in-flight start: %v", err)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	if _, err := os.Stat(sock); !os.IsNotExist(err) {
+		t.Errorf("socket left behind: %v", err)
+	}
+}
+
+func waitState(t *testing.T, b rpc.Backend, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		info, err := b.ProcessInfo("p", "p")
+		if err == nil && info.State.String() == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("never %s", want)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
