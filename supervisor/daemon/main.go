@@ -84,6 +84,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usage(err)
 	}
+	// Later loads (reread, reload) must find the file after a chdir to
+	// [supervisord] directory.
+	path = cfg.Path
 
 	statusFD := -1
 	if s := os.Getenv(daemonFDEnv); s != "" {
