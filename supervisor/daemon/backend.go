@@ -250,6 +250,7 @@ func (s *Supervisor) AddProcessGroup(name string) error {
 	}
 	s.groups[name] = g
 	s.mu.Unlock()
+	s.emitGroup(name, true)
 	for _, p := range g.Procs {
 		p.Autostart()
 	}
@@ -259,18 +260,21 @@ func (s *Supervisor) AddProcessGroup(name string) error {
 // RemoveProcessGroup implements rpc.Backend.
 func (s *Supervisor) RemoveProcessGroup(name string) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	g, ok := s.groups[name]
 	if !ok {
+		s.mu.Unlock()
 		return rpc.Code(rpc.FaultBadName)
 	}
 	if len(g.Unstopped()) > 0 {
+		s.mu.Unlock()
 		return rpc.Code(rpc.FaultStillRunning)
 	}
 	for _, p := range g.Procs {
 		p.Close()
 	}
 	delete(s.groups, name)
+	s.mu.Unlock()
+	s.emitGroup(name, false)
 	return nil
 }
 

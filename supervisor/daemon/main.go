@@ -231,14 +231,22 @@ func (r *runner) runOnce(cfg *config.Config, first bool) (code int, restart bool
 	}
 
 	sup := New(cfg, log, r.reaper, r.load)
+	ri := &rpcInit{cfg: cfg, log: log}
+	servers := web.New(cfg, sup, ri.logger)
+	servers.Stderr = r.stderr
+	for _, ext := range registered() {
+		detach, err := ext.Attach(sup, servers)
+		if err != nil {
+			return 0, false, fmt.Errorf("%s: %v", ext.Name, err)
+		}
+		if detach != nil {
+			defer detach()
+		}
+	}
 	if err := sup.MakeGroups(); err != nil {
 		return 0, false, err
 	}
 	defer sup.Close()
-
-	ri := &rpcInit{cfg: cfg, log: log}
-	servers := web.New(cfg, sup, ri.logger)
-	servers.Stderr = r.stderr
 	if err := servers.Listen(); err != nil {
 		return 0, false, err
 	}
@@ -278,6 +286,7 @@ func (r *runner) runOnce(cfg *config.Config, first bool) (code int, restart bool
 		r.statusFD = -2 // reported; later generations stay detached
 	}
 
+	sup.emitState(rpc.SupervisorRunning)
 	sup.AutostartAll()
 
 	stopped := make(chan struct{})

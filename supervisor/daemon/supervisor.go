@@ -54,8 +54,7 @@ type Supervisor struct {
 	log      *logfile.Logger
 	reaper   *process.Reaper
 	loadFunc func() (*config.Config, error)
-	// Hook, when set, receives every process state change.
-	Hook func(process.Event)
+	subs     subscribers
 
 	mood    atomic.Int32 // rpc.SupervisorState
 	moodCh  chan struct{}
@@ -86,6 +85,26 @@ func (s *Supervisor) Logger() *logfile.Logger { return s.log }
 // Mood returns supervisord's state.
 func (s *Supervisor) Mood() rpc.SupervisorState { return rpc.SupervisorState(s.mood.Load()) }
 
+// outputHook and commHook are nil without subscribers, so that output is
+// not handed around for nothing.
+func (s *Supervisor) outputHook() func(*process.Process, string, []byte) {
+	s.subs.mu.Lock()
+	defer s.subs.mu.Unlock()
+	if !s.subs.hasOut {
+		return nil
+	}
+	return s.emitOutput
+}
+
+func (s *Supervisor) commHook() func(*process.Process, string, int, []byte) {
+	s.subs.mu.Lock()
+	defer s.subs.mu.Unlock()
+	if !s.subs.hasComm {
+		return nil
+	}
+	return s.emitComm
+}
+
 // setMood lowers the mood (never raises it) and wakes the main loop.
 func (s *Supervisor) setMood(m rpc.SupervisorState) {
 	for {
@@ -97,6 +116,7 @@ func (s *Supervisor) setMood(m rpc.SupervisorState) {
 			break
 		}
 	}
+	s.emitState(m)
 	select {
 	case s.moodCh <- struct{}{}:
 	default:
@@ -116,11 +136,13 @@ func (s *Supervisor) makeGroup(gc *config.Group) (*Group, error) {
 		p, err := process.New(pc, process.Options{
 			Logger:       s.log,
 			Reaper:       s.reaper,
-			Hook:         s.Hook,
+			Hook:         s.emitEvent,
 			Identifier:   sd.Identifier,
 			ChildLogDir:  sd.Childlogdir,
 			MayAutoSpawn: s.mayAutoSpawn,
 			StripANSI:    sd.StripAnsi,
+			Output:       s.outputHook(),
+			Comm:         s.commHook(),
 		})
 		if err != nil {
 			for _, q := range g.Procs {

@@ -3,7 +3,11 @@ package process
 import (
 	"bytes"
 	"log/syslog"
+	"os"
 	"sync"
+
+	"github.com/supervisorlab/supervisorlab/supervisor/config"
+	"github.com/supervisorlab/supervisorlab/supervisor/logfile"
 )
 
 var ansiTerminators = []byte("HfABCDRsuJKhlpm")
@@ -60,4 +64,156 @@ func (s *syslogSink) write(data []byte) {
 	for _, line := range bytes.Split(bytes.TrimRight(data, "\n"), []byte("\n")) {
 		_ = s.w.Info(s.name + " " + string(line))
 	}
+}
+
+// Capture-mode tokens (CAP-*, 4.2.5 dispatchers.py).
+var (
+	beginToken = []byte("<!--XSUPERVISOR:BEGIN-->")
+	endToken   = []byte("<!--XSUPERVISOR:END-->")
+)
+
+// channel is the output side of one pipe of one spawn.
+type channel struct {
+	p       *Process
+	name    string // "stdout" or "stderr"
+	w       *logfile.Writer
+	spec    config.LogSpec
+	pid     int
+	failing bool // a write error was logged; log the next one only after a success
+
+	// Capture mode, when spec.CaptureMaxbytes > 0.
+	capturing bool
+	pending   []byte // 4.2.5's output_buffer
+	captured  []byte // 4.2.5's capturelog, bounded to CaptureMaxbytes
+}
+
+func (p *Process) startReaders(r *run, pp *pipes) {
+	var wg sync.WaitGroup
+	read := func(f *os.File, ch *channel) {
+		defer wg.Done()
+		defer f.Close()
+		buf := make([]byte, 128<<10)
+		for {
+			n, err := f.Read(buf)
+			if n > 0 {
+				ch.feed(buf[:n])
+			}
+			if err != nil {
+				ch.eof()
+				return
+			}
+		}
+	}
+	wg.Add(1)
+	go read(pp.stdoutR, &channel{p: p, name: "stdout", w: p.stdoutLog, spec: p.cfg.Stdout, pid: r.pid})
+	if pp.stderrR != nil {
+		wg.Add(1)
+		go read(pp.stderrR, &channel{p: p, name: "stderr", w: p.stderrLog, spec: p.cfg.Stderr, pid: r.pid})
+	}
+	go func() { wg.Wait(); close(r.done) }()
+}
+
+// feed handles one read from the pipe (4.2.5's record_output).
+func (c *channel) feed(data []byte) {
+	if c.spec.CaptureMaxbytes <= 0 {
+		c.log(data)
+		return
+	}
+	c.pending = append(c.pending, data...)
+	for {
+		token := beginToken
+		if c.capturing {
+			token = endToken
+		}
+		// As 4.2.5, wait for more data than a token's length before looking.
+		if len(c.pending) <= len(token) {
+			return
+		}
+		data := c.pending
+		c.pending = nil
+		before, after, found := bytes.Cut(data, token)
+		if !found {
+			if k := prefixAtEnd(data, token); k > 0 {
+				c.pending = append(c.pending, data[len(data)-k:]...)
+				data = data[:len(data)-k]
+			}
+			c.log(data)
+			return
+		}
+		c.log(before)
+		c.toggle()
+		c.pending = append(c.pending, after...)
+		if len(after) == 0 {
+			return
+		}
+	}
+}
+
+// eof flushes what 4.2.5 would keep waiting for forever (a tail shorter
+// than a token): the child wrote it, so it goes to the log.
+func (c *channel) eof() {
+	if len(c.pending) > 0 {
+		data := c.pending
+		c.pending = nil
+		c.log(data)
+	}
+}
+
+func (c *channel) toggle() {
+	c.capturing = !c.capturing
+	if c.capturing {
+		return
+	}
+	data := c.captured
+	c.captured = nil
+	if c.p.opts.Comm != nil {
+		c.p.opts.Comm(c.p, c.name, c.pid, data)
+	}
+	c.p.log().Debug("'%s' %s emitted a comm event", c.p.cfg.Name, c.name)
+}
+
+// log is 4.2.5's _log: to the capture buffer or the log file and syslog,
+// to the main log at debug level, and to the Output hook.
+func (c *channel) log(data []byte) {
+	if len(data) == 0 {
+		return
+	}
+	p := c.p
+	if p.opts.StripANSI {
+		data = stripEscapes(data)
+	}
+	if c.capturing {
+		c.captured = append(c.captured, data...)
+		if max := c.spec.CaptureMaxbytes; int64(len(c.captured)) > max {
+			c.captured = c.captured[int64(len(c.captured))-max:]
+		}
+	} else {
+		if c.spec.Syslog {
+			p.syslog.write(data)
+		}
+		if c.w != nil {
+			_, err := c.w.Write(data)
+			if err != nil && !c.failing {
+				p.log().Error("could not write %s log of %s: %v", c.name, p.cfg.Name, err)
+			}
+			c.failing = err != nil
+		}
+	}
+	if lg := p.log(); lg.Enabled(config.LevelDebug) {
+		lg.Debug("'%s' %s output:\n%s", p.cfg.Name, c.name, data)
+	}
+	if p.opts.Output != nil {
+		p.opts.Output(p, c.name, data)
+	}
+}
+
+// prefixAtEnd returns the length of the longest proper prefix of token
+// that data ends with.
+func prefixAtEnd(data, token []byte) int {
+	for l := len(token) - 1; l > 0; l-- {
+		if bytes.HasSuffix(data, token[:l]) {
+			return l
+		}
+	}
+	return 0
 }

@@ -35,6 +35,10 @@ type Options struct {
 	// Output, when set, receives every chunk the child writes ("stdout" or
 	// "stderr"), after it is logged; the slice must not be retained.
 	Output func(p *Process, channel string, data []byte)
+	// Comm, when set, receives each block a child wrote between
+	// <!--XSUPERVISOR:BEGIN--> and <!--XSUPERVISOR:END--> on a channel
+	// with *_capture_maxbytes > 0 (PROCESS_COMMUNICATION events).
+	Comm func(p *Process, channel string, pid int, data []byte)
 	// StripANSI removes ANSI escape sequences from output ([supervisord]
 	// strip_ansi).
 	StripANSI bool

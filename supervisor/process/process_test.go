@@ -475,3 +475,54 @@ func FuzzStripEscapes(f *testing.F) {
 		}
 	})
 }
+
+// BB-24: capture mode logs what is outside the tokens and emits the rest.
+func TestCaptureModeBB24(t *testing.T) {
+	h := newHarness(t)
+	cfg := h.program("p", "/bin/sh", "-c", `printf 'before<!--XSUPERVISOR:BEGIN-->hello<!--XSUPERVISOR:END-->after\n'; exec sleep 1000`)
+	cfg.Stdout.CaptureMaxbytes = 1024
+	cfg.Startsecs = 0
+	type comm struct {
+		ch   string
+		pid  int
+		data string
+	}
+	got := make(chan comm, 4)
+	p, err := New(cfg, Options{Reaper: h.reaper, Comm: func(p *Process, ch string, pid int, data []byte) {
+		got <- comm{ch, pid, string(data)}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { p.cfg.Stopwaitsecs = 0; p.Stop(); p.WaitStopped(context.Background()); p.Close() }()
+	p.Autostart()
+	select {
+	case c := <-got:
+		if c.ch != "stdout" || c.data != "hello" || c.pid != p.PID() {
+			t.Errorf("comm %+v (pid %d)", c, p.PID())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no comm event")
+	}
+	out := filepath.Join(h.dir, "p.out")
+	if got := readFile(t, out); got != "before" {
+		t.Errorf("stdout log %q, want %q (4.2.5 holds the short tail back)", got, "before")
+	}
+	p.mu.Lock()
+	p.cfg.Stopwaitsecs = 0
+	p.mu.Unlock()
+	p.Stop()
+	waitState(t, p, Stopped, 5*time.Second)
+	// Unlike 4.2.5, the tail is written once the pipe closes.
+	if got := readFile(t, out); got != "beforeafter\n" {
+		t.Errorf("stdout log after exit %q", got)
+	}
+}
+
+func TestPrefixAtEnd(t *testing.T) {
+	for in, want := range map[string]int{"abc<!--XSUP": 8, "abc": 0, "<": 1, "<!--XSUPERVISOR:BEGIN--": 23} {
+		if got := prefixAtEnd([]byte(in), beginToken); got != want {
+			t.Errorf("prefixAtEnd(%q) = %d, want %d", in, got, want)
+		}
+	}
+}
