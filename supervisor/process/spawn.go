@@ -366,4 +366,3 @@ func (pp *pipes) closeParent() {
 		}
 	}
 }
-
