@@ -138,6 +138,9 @@ func (a *agent) handle(c *net.UnixConn) {
 	}
 	ws := <-ch
 	close(done)
+	if req.Kill && !req.TTY {
+		unix.Kill(-pid, unix.SIGKILL)
+	}
 	rep := wireReply{Exited: true, Code: ws.ExitStatus()}
 	if ws.Signaled() {
 		rep.Code = 128 + int(ws.Signal())

@@ -11,7 +11,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Check implements Sandbox: the script runs as root under bash, from a
+// Check implements Sandbox: the script runs as root (under bash unless
+// opts.Interpreter says otherwise), from a
 // memfd passed as fd 3, so it is never on the sandbox's disk and the student
 // cannot read or change it; stdin is /dev/null; stdout and stderr are
 // captured together up to MaxOutput bytes.
@@ -29,6 +30,10 @@ func runCheck(ctx context.Context, sb Sandbox, script string, opts CheckOptions)
 	}
 	if opts.Dir == "" {
 		opts.Dir = "/home/" + Student
+	}
+	interp := opts.Interpreter
+	if len(interp) == 0 {
+		interp = []string{"/bin/bash"}
 	}
 	fd, err := unix.MemfdCreate("lab-check", unix.MFD_CLOEXEC)
 	if err != nil {
@@ -49,19 +54,20 @@ func runCheck(ctx context.Context, sb Sandbox, script string, opts CheckOptions)
 	st, err := sb.Exec(cctx, ExecRequest{
 		// A shell snippet keeps a check working when the student deleted
 		// /home/shiyanlou: cd falls back to /.
-		Argv:       []string{"/bin/bash", "-c", `cd "$1" 2>/dev/null || cd /; exec /bin/bash /proc/self/fd/3`, "lab-check", opts.Dir},
+		Argv:       append(append([]string{"/bin/sh", "-c", `cd "$1" 2>/dev/null || cd /; shift; exec "$@"`, "lab-check", opts.Dir}, interp...), "/proc/self/fd/3"),
 		User:       Root,
 		Stdout:     out,
 		Stderr:     out,
 		ExtraFiles: []*os.File{f},
 		Dir:        "/",
+		KillGroup:  true,
 		WaitDelay:  200 * time.Millisecond,
 	})
 	res := CheckResult{Duration: time.Since(start)}
 	res.Output, res.Truncated = out.result()
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
-		res.TimedOut, res.ExitCode = true, -1
+		res.TimedOut, res.ExitCode = true, 128+int(unix.SIGKILL)
 		return res, nil
 	case err != nil:
 		return res, err

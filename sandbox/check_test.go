@@ -26,7 +26,10 @@ func TestCheck(t *testing.T) {
 		{name: "runs as root in the student's home", script: "id -u; pwd", passed: true, output: "0\n/home/shiyanlou\n"},
 		{name: "failure keeps its output", script: "echo nope >&2; exit 3", code: 3, output: "nope\n"},
 		{name: "stdin is empty", script: "cat; echo done", passed: true, output: "done\n"},
-		{name: "timeout", script: "sleep 100", opts: CheckOptions{Timeout: 300 * time.Millisecond}, code: -1, timedOut: true},
+		{name: "timeout", script: "sleep 100", opts: CheckOptions{Timeout: 300 * time.Millisecond}, code: 137, timedOut: true},
+		{name: "interpreter", script: "print(6*7)", opts: CheckOptions{Interpreter: []string{"/usr/bin/python3"}}, passed: true, output: "42\n"},
+		{name: "missing interpreter", script: "x", opts: CheckOptions{Interpreter: []string{"/nope/sh"}}, code: 127, output: "/nope/sh"},
+		{name: "leaves nothing behind", script: "sleep 1000 & echo bg", passed: true, output: "bg\n"},
 		{name: "capped output", script: "head -c 100000 /dev/zero | tr '\\0' x", opts: CheckOptions{MaxOutput: 1000}, passed: true, truncated: true, output: strings.Repeat("x", 1000)},
 	}
 	for _, tt := range tests {

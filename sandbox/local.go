@@ -439,7 +439,7 @@ func (s *Local) Exec(ctx context.Context, req ExecRequest) (ExitStatus, error) {
 		return ExitStatus{}, err
 	}
 	defer c.Close()
-	wire := wireRequest{Argv: req.Argv, User: req.User, Env: req.Env, Dir: req.Dir}
+	wire := wireRequest{Argv: req.Argv, User: req.User, Env: req.Env, Dir: req.Dir, Kill: req.KillGroup}
 	var pass, ours []*os.File // fds for the agent; our pipe ends
 	var copiers sync.WaitGroup
 	closeAll := func(fs []*os.File) {

@@ -26,6 +26,7 @@ type wireRequest struct {
 	Rows  uint16   `json:"rows,omitempty"`
 	Cols  uint16   `json:"cols,omitempty"`
 	Term  string   `json:"term,omitempty"`
+	Kill  bool     `json:"kill_group,omitempty"`
 	NFile int      `json:"nfile"` // fds attached: stdin, stdout, stderr (not for tty), then extras
 }
 

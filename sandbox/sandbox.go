@@ -55,6 +55,9 @@ type ExecRequest struct {
 	// TTY runs the command on a new pty inside the sandbox, as the session
 	// leader with the pty as its controlling terminal.
 	TTY *TTY
+	// KillGroup kills whatever the command left in its process group when
+	// it exits (a check leaves nothing behind; daemons that setsid survive).
+	KillGroup bool
 	// WaitDelay bounds how long Exec keeps copying output after the command
 	// exited, for when a background process still holds stdout (default 1s).
 	WaitDelay time.Duration
@@ -91,11 +94,14 @@ type CheckOptions struct {
 	MaxOutput int
 	// Dir defaults to /home/shiyanlou (or / when absent).
 	Dir string
+	// Interpreter runs the script (its path is appended); default
+	// /bin/bash. Callers honouring a shebang pass its interpreter here.
+	Interpreter []string
 }
 
 // CheckResult is the outcome of one check script.
 type CheckResult struct {
-	ExitCode  int
+	ExitCode  int    // 128+9 when killed at the timeout
 	Passed    bool   // exit 0 and not timed out
 	Output    []byte // stdout and stderr interleaved, at most MaxOutput bytes
 	Truncated bool   // output went past MaxOutput
