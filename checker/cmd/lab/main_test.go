@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -22,6 +23,11 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("XDG_STATE_HOME", env.WorkDir+"/state")
 			env.Setenv("NO_COLOR", "")
+			labs, err := filepath.Abs("../../../testdata/labs")
+			if err != nil {
+				return err
+			}
+			env.Setenv("LABS", labs)
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {

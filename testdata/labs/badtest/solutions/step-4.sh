@@ -1,0 +1,2 @@
+echo "cannot do it" >&2
+exit 4

@@ -1,0 +1,2 @@
+#!/bin/bash
+for i in 1 2 3; do echo $(( $(cat counter) + 1 )) > counter; done
