@@ -138,3 +138,61 @@ autorestart=true
 		}
 	}
 }
+
+var statusNorm = regexp.MustCompile(`pid \d+, uptime \d+:\d\d:\d\d|[A-Z][a-z]{2} \d\d \d\d:\d\d [AP]M`)
+
+// TestPythonCtlStatusMatches runs 4.2.5's supervisorctl status against
+// 4.2.5's supervisord and against ours with the same programs.
+func TestPythonCtlStatusMatches(t *testing.T) {
+	requireOracle(t)
+	const programs = `
+[program:run]
+command=/bin/sleep 1000
+startsecs=0
+[program:off]
+command=/bin/sleep 1000
+autostart=false
+[program:fatal]
+command=nosuchcmd_xyz
+startretries=0
+[program:done]
+command=/bin/true
+startsecs=0
+autorestart=false
+[program:m]
+command=/bin/sleep 1000
+process_name=%(program_name)s_%(process_num)d
+numprocs=2
+startsecs=0
+`
+	status := func(cmd *exec.Cmd, dir string) string {
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		defer func() {
+			cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				cmd.Process.Kill()
+			}
+			killChildren(dir)
+		}()
+		conf := filepath.Join(dir, "sd.conf")
+		var out string
+		waitFor(t, "settled status", 30*time.Second, func() bool {
+			b, _ := exec.Command("/usr/bin/supervisorctl", "-c", conf, "status").Output()
+			out = string(b)
+			return strings.Count(out, "RUNNING") == 3 && strings.Contains(out, "FATAL") && strings.Contains(out, "EXITED")
+		})
+		return statusNorm.ReplaceAllString(out, "X")
+	}
+	pyDir, goDir := shortDir(t), shortDir(t)
+	py := status(exec.Command(oracleBinary, "-c", writeConf(t, pyDir, programs)), pyDir)
+	ours := status(supervisordCmd(t, "-c", writeConf(t, goDir, programs)), goDir)
+	if py != ours {
+		t.Errorf("status differs\n4.2.5:\n%s\nours:\n%s", py, ours)
+	}
+}
