@@ -16,15 +16,14 @@ import (
 // pyDump loads each config with 4.2.5's ServerOptions.realize (parsing
 // only, nothing is started) and prints what it made of it.
 const pyDump = `
-import json, os, sys
+import io, json, os, sys
 from supervisor.options import ServerOptions
 from supervisor.datatypes import Automatic, RestartUnconditionally, RestartWhenExitUnexpected
 from supervisor import events
 
 def lf(v):
     if v is Automatic: return "AUTO"
-    if v is None: return "NONE"
-    if v == "": return ""
+    if v is None or v == "": return "NONE"  # both mean no file
     return os.path.abspath(v)
 
 def ar(v):
@@ -33,12 +32,15 @@ def ar(v):
 out = {}
 for path in json.load(sys.stdin):
     o = ServerOptions()
-    o.stderr = open(os.devnull, "w")
+    o.stderr = io.StringIO()
     o.exit = lambda code: (_ for _ in ()).throw(RuntimeError("exit %d" % code))
     try:
         o.realize(args=["-c", path])
     except RuntimeError as e:
-        out[path] = {"error": str(e)}
+        out[path] = {"error": o.stderr.getvalue().split("\n")[0]}
+        continue
+    except Exception as e:
+        out[path] = {"error": "EXCEPTION %r" % e}
         continue
     s = o.configroot.supervisord
     r = {"supervisord": {
