@@ -16,7 +16,7 @@ import (
 )
 
 // serveUnix serves s on a unix socket in a short temp dir.
-func serveUnix(t *testing.T, h http.Handler) string {
+func serveUnix(t testing.TB, h http.Handler) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "rpc")
 	if err != nil {

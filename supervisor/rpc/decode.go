@@ -1,12 +1,9 @@
 package rpc
 
 import (
-	"bytes"
 	"encoding/base64"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -97,112 +94,10 @@ type element struct {
 	hasText bool
 	kids    []*element
 	buf     []byte // text while parsing (appending strings would be quadratic)
-}
-
-func parseTree(body []byte) (*element, error) {
-	d := xml.NewDecoder(bytes.NewReader(body))
-	d.Strict = true
-	// Accept the encodings Python's expat does natively; others are refused.
-	d.CharsetReader = func(label string, r io.Reader) (io.Reader, error) {
-		switch strings.ToLower(label) {
-		case "utf-8", "utf8", "us-ascii", "ascii":
-			return r, nil
-		case "iso-8859-1", "latin-1", "latin1":
-			return &latin1Reader{r: r}, nil
-		}
-		return nil, fmt.Errorf("unsupported encoding %q", label)
-	}
-	var stack []*element
-	var root *element
-	n := 0
-	for {
-		tok, err := d.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("malformed XML: %w", err)
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			n++
-			if n > maxElements {
-				return nil, errors.New("too many XML elements")
-			}
-			if len(stack) >= maxDepth {
-				return nil, errors.New("XML nested too deeply")
-			}
-			e := &element{tag: t.Name.Local}
-			if t.Name.Space != "" {
-				// ElementTree spells namespaced tags "{uri}local", which
-				// matches none of the XML-RPC tags.
-				e.tag = "{" + t.Name.Space + "}" + t.Name.Local
-			}
-			if len(stack) > 0 {
-				// The parent's .text ends at its first child.
-				p := stack[len(stack)-1]
-				if len(p.kids) == 0 {
-					p.text, p.buf = string(p.buf), nil
-				}
-			}
-			if len(stack) == 0 {
-				if root != nil {
-					return nil, errors.New("malformed XML: junk after document element")
-				}
-				root = e
-			} else {
-				p := stack[len(stack)-1]
-				p.kids = append(p.kids, e)
-			}
-			stack = append(stack, e)
-		case xml.EndElement:
-			if e := stack[len(stack)-1]; len(e.kids) == 0 {
-				e.text, e.buf = string(e.buf), nil
-			}
-			stack = stack[:len(stack)-1]
-		case xml.CharData:
-			if len(stack) == 0 {
-				if len(bytes.TrimSpace(t)) != 0 {
-					return nil, errors.New("malformed XML: text outside the document element")
-				}
-				continue
-			}
-			e := stack[len(stack)-1]
-			if len(e.kids) == 0 {
-				e.buf = append(e.buf, t...)
-				e.hasText = true
-			}
-		}
-	}
-	if root == nil {
-		return nil, errors.New("malformed XML: no element found")
-	}
-	if len(stack) != 0 {
-		return nil, errors.New("malformed XML: unclosed element")
-	}
-	return root, nil
-}
-
-// latin1Reader converts ISO-8859-1 to UTF-8.
-type latin1Reader struct {
-	r       io.Reader
-	pending []byte
-}
-
-func (l *latin1Reader) Read(p []byte) (int, error) {
-	if len(l.pending) == 0 {
-		raw := make([]byte, max(len(p), 1))
-		n, err := l.r.Read(raw)
-		for _, b := range raw[:n] {
-			l.pending = utf8.AppendRune(l.pending, rune(b))
-		}
-		if n == 0 {
-			return 0, err
-		}
-	}
-	n := copy(p, l.pending)
-	l.pending = l.pending[n:]
-	return n, nil
+	frozen  bool   // text is final
+	ns      string // default namespace in scope
+	nsSet   bool   // ns was declared on this element
+	local   string // tag without "{ns}", when namespaced
 }
 
 // convert turns an element into a value as 4.2.5's unmarshallers would.

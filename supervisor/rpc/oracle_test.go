@@ -96,6 +96,13 @@ func fakeFor(dir string) *rpctest.Backend {
 
 func startOracle(t *testing.T, dir string) *oracle {
 	t.Helper()
+	return startOracleConf(t, dir, fmt.Sprintf(oracleConf, dir))
+}
+
+// startOracleConf runs Python's supervisord with conf, which must put its
+// socket at dir/py.sock.
+func startOracleConf(t testing.TB, dir, confText string) *oracle {
+	t.Helper()
 	bin := "/usr/bin/supervisord"
 	if _, err := os.Stat(bin); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -104,7 +111,7 @@ func startOracle(t *testing.T, dir string) *oracle {
 		t.Skipf("oracle %s not installed (Debian package supervisor): %v", bin, err)
 	}
 	conf := filepath.Join(dir, "supervisord.conf")
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf(oracleConf, dir)), 0o644); err != nil {
+	if err := os.WriteFile(conf, []byte(confText), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "-n", "-c", conf)
