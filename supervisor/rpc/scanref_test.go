@@ -119,7 +119,6 @@ func (l *latin1Reader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-
 func sameTree(a, b *element) bool {
 	if a.tag != b.tag || a.text != b.text || a.hasText != b.hasText || len(a.kids) != len(b.kids) {
 		return false
