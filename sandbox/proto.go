@@ -15,7 +15,7 @@ import (
 // client may send control messages meanwhile; closing the connection before
 // the exit asks the agent to kill the command.
 
-const maxMessage = 256 << 10
+const maxMessage = 64 << 10
 
 type wireRequest struct {
 	Argv  []string `json:"argv"`
