@@ -284,7 +284,7 @@ func (s *Supervisor) AllConfigInfo() []rpc.ConfigInfo {
 	defer s.mu.Unlock()
 	var out []rpc.ConfigInfo
 	for _, gc := range s.pending.Groups {
-		active := s.groups[gc.Name]
+		_, active := s.groups[gc.Name]
 		for _, pc := range gc.Programs {
 			ci := rpc.ConfigInfo{
 				Name: pc.Name, Group: gc.Name, GroupPrio: gc.Priority, ProcessPrio: pc.Priority,
@@ -298,28 +298,12 @@ func (s *Supervisor) AllConfigInfo() []rpc.ConfigInfo {
 				uid := pc.UID
 				ci.UID = &uid
 			}
-			if active != nil {
-				for _, p := range active.Procs {
-					if p.Name() == pc.Name && reflectSameProgram(p.Config(), pc) {
-						ci.InUse = true
-						in := p.Info()
-						if pc.Stdout.Auto {
-							ci.Stdout.Logfile = in.StdoutLogfile
-						}
-						if pc.Stderr.Auto {
-							ci.Stderr.Logfile = in.StderrLogfile
-						}
-					}
-				}
-			}
+			// 4.2.5: in use means the group is active, whatever changed.
+			ci.InUse = active
 			out = append(out, ci)
 		}
 	}
 	return out
-}
-
-func reflectSameProgram(a, b *config.Program) bool {
-	return sameGroup(&config.Group{Programs: []*config.Program{a}}, &config.Group{Programs: []*config.Program{b}})
 }
 
 func orNone(s string) string {
@@ -335,7 +319,7 @@ func configLog(l config.LogSpec) rpc.ConfigLog {
 		CaptureMaxbytes: l.CaptureMaxbytes, EventsEnabled: l.EventsEnabled, Syslog: l.Syslog,
 	}
 	if l.Auto {
-		cl.Logfile = "auto"
+		cl.Logfile = "auto" // as 4.2.5 reports it (RPC-19)
 	}
 	return cl
 }

@@ -196,3 +196,66 @@ startsecs=0
 		t.Errorf("status differs\n4.2.5:\n%s\nours:\n%s", py, ours)
 	}
 }
+
+// TestPythonCtlRereadUpdateMatches is BB-19/BB-20 through 4.2.5's
+// supervisorctl, against 4.2.5's supervisord and ours.
+func TestPythonCtlRereadUpdateMatches(t *testing.T) {
+	requireOracle(t)
+	const before = `
+[program:a]
+command=/bin/sleep 1000
+startsecs=0
+[program:b]
+command=/bin/sleep 1000
+startsecs=0
+[group:g]
+programs=x,y
+[program:x]
+command=/bin/sleep 1000
+startsecs=0
+[program:y]
+command=/bin/sleep 1000
+startsecs=0
+autostart=false
+`
+	after := strings.NewReplacer(
+		"[program:b]\ncommand=/bin/sleep 1000\n", "[program:c]\ncommand=/bin/sleep 1000\n",
+		"[program:a]\ncommand=/bin/sleep 1000", "[program:a]\ncommand=/bin/sleep 1001",
+		"[program:x]\ncommand=/bin/sleep 1000", "[program:x]\ncommand=/bin/sleep 1002",
+	).Replace(before)
+	run := func(cmd *exec.Cmd, dir string) string {
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		defer func() {
+			cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				cmd.Process.Kill()
+			}
+			killChildren(dir)
+		}()
+		conf := filepath.Join(dir, "sd.conf")
+		ctl := func(args ...string) string {
+			b, _ := exec.Command("/usr/bin/supervisorctl", append([]string{"-c", conf}, args...)...).CombinedOutput()
+			return string(b)
+		}
+		waitFor(t, "a running", 30*time.Second, func() bool { return strings.Contains(ctl("status", "a"), "RUNNING") })
+		ctl("start", "g:y")
+		writeConf(t, dir, after)
+		var out strings.Builder
+		for _, args := range [][]string{{"reread"}, {"avail"}, {"update"}, {"update"}, {"update", "bogus"}, {"remove", "a"}, {"status"}} {
+			out.WriteString("$ " + strings.Join(args, " ") + "\n" + ctl(args...))
+		}
+		return statusNorm.ReplaceAllString(out.String(), "X")
+	}
+	pyDir, goDir := shortDir(t), shortDir(t)
+	py := run(exec.Command(oracleBinary, "-c", writeConf(t, pyDir, before)), pyDir)
+	ours := run(supervisordCmd(t, "-c", writeConf(t, goDir, before)), goDir)
+	if py != ours {
+		t.Errorf("differs\n4.2.5:\n%s\nours:\n%s", py, ours)
+	}
+}
