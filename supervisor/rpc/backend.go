@@ -93,8 +93,9 @@ type Backend interface {
 	// Code(FAILED) on an I/O error.
 	ClearProcessLogs(group, name string) error
 
-	// MainLogfile is the main log's path, "" when there is none (syslog,
-	// or no file). readLog reads it directly.
+	// MainLogfile is [supervisord] logfile as configured ("" when there
+	// is none). readLog reads the file directly: a missing file (or
+	// "syslog") gives "NO_FILE: <value>", "" gives "NO_FILE", as 4.2.5.
 	MainLogfile() string
 	// ClearMainLog removes the main log file and reopens it, logging
 	// "reopening log file". NewFault(NO_FILE)/Code(FAILED) as 4.2.5.

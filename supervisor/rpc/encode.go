@@ -51,6 +51,7 @@ func cappedInt(v int64) int64 {
 // the exact layout of Python's xmlrpclib.dumps(methodresponse=True).
 func EncodeResponse(v any) []byte {
 	var b strings.Builder
+	b.Grow(4096)
 	b.WriteString("<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n")
 	encodeValue(&b, v)
 	b.WriteString("</param>\n</params>\n</methodResponse>\n")
@@ -83,9 +84,11 @@ func encodeValue(b *strings.Builder, v any) {
 			b.WriteString("<value><boolean>0</boolean></value>\n")
 		}
 	case int:
-		fmt.Fprintf(b, "<value><int>%d</int></value>\n", x)
+		encodeValue(b, int64(x))
 	case int64:
-		fmt.Fprintf(b, "<value><int>%d</int></value>\n", x)
+		b.WriteString("<value><int>")
+		b.WriteString(strconv.FormatInt(x, 10))
+		b.WriteString("</int></value>\n")
 	case float64:
 		b.WriteString("<value><double>")
 		b.WriteString(pyFloatRepr(x))
@@ -150,6 +153,17 @@ func encodeValue(b *strings.Builder, v any) {
 // tab, newline and carriage return) with U+FFFD, so a log with ANSI colours
 // or binary output still yields a response clients can parse.
 func escapeText(b *strings.Builder, s string) {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '&' || c == '<' || c == '>' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		b.WriteString(s)
+		return
+	}
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
