@@ -22,6 +22,9 @@ import (
 type agent struct {
 	l     *net.UnixListener
 	spawn *spawner
+	// addrSpace is RLIMIT_AS for every command, when there is no memory
+	// cgroup (0: none).
+	addrSpace uint64
 
 	mu      sync.Mutex // held across fork+register and across reaping
 	waiters map[int]chan unix.WaitStatus
@@ -209,7 +212,9 @@ func (a *agent) start(req *wireRequest, files []*os.File) (pid int, ch chan unix
 	dir := req.Dir
 	if dir == "" {
 		dir = acct.Home
-		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		// Also when root cannot enter it: as a normal user's sandbox, root's
+		// powers stop at files of unmapped owners, such as the image's /root.
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() || (acct.UID == 0 && unix.Access(dir, unix.X_OK) != nil) {
 			dir = "/"
 		}
 	}
@@ -249,6 +254,10 @@ func (a *agent) start(req *wireRequest, files []*os.File) (pid int, ch chan unix
 		if err == nil {
 			ch = make(chan unix.WaitStatus, 1)
 			a.waiters[pid] = ch
+			if a.addrSpace > 0 {
+				lim := unix.Rlimit{Cur: a.addrSpace, Max: a.addrSpace}
+				unix.Prlimit(pid, unix.RLIMIT_AS, &lim, nil)
+			}
 		}
 	})
 	a.mu.Unlock()
@@ -282,9 +291,9 @@ func lookupUser(name string) (account, []uint32, error) {
 		return account{Name: Root, Home: "/root", Shell: "/bin/sh"}, nil, nil
 	}
 	if err != nil {
-		return account{}, nil, fmt.Errorf("user %s: /etc/passwd: %v", name, err)
+		return account{}, nil, fmt.Errorf("user %s: /etc/passwd: %v (`lab reset` restores the sandbox)", name, err)
 	}
-	return account{}, nil, fmt.Errorf("user %s: not in the sandbox's /etc/passwd", name)
+	return account{}, nil, fmt.Errorf("user %s: not in the sandbox's /etc/passwd (`lab reset` restores the sandbox)", name)
 }
 
 func commandEnv(acct account, req *wireRequest) []string {

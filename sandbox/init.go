@@ -103,14 +103,15 @@ func setupSandbox(cfg *initConfig) (*agent, error) {
 			return nil, fmt.Errorf("rlimit nproc: %w", err)
 		}
 	}
-	if cfg.AddrSpace > 0 {
-		lim := &unix.Rlimit{Cur: cfg.AddrSpace, Max: cfg.AddrSpace}
-		if err := unix.Setrlimit(unix.RLIMIT_AS, lim); err != nil {
-			return nil, fmt.Errorf("rlimit as: %w", err)
-		}
-	}
 	os.Chdir("/")
-	return newAgent(l)
+	a, err := newAgent(l)
+	if err != nil {
+		return nil, err
+	}
+	// Not on the agent itself: the Go runtime reserves address space it
+	// never touches and would die under RLIMIT_AS.
+	a.addrSpace = cfg.AddrSpace
+	return a, nil
 }
 
 // mountRoot mounts the copy-on-write root: the upper layer sits on a tmpfs

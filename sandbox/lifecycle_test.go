@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -140,5 +141,41 @@ func TestLimits(t *testing.T) {
 			t.Fatalf("sandbox unusable after the limits tests: %q", out)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestStudentWrecksSandbox: after rm -rf /etc /home, root and checks still
+// work, the student gets an explained error, and reset repairs everything.
+func TestStudentWrecksSandbox(t *testing.T) {
+	needRoot(t)
+	root := testRoot(t)
+	ctx := context.Background()
+	o := StartOptions{Lab: "wreck", Rootfs: HostRootfs, StateRoot: root}
+	s, _, err := Ensure(ctx, o, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { StopLab(ctx, root, "wreck") })
+	run(t, s, Root, "rm -rf /etc /home")
+	if out, _ := run(t, s, Root, "id -u; pwd"); out != "0\n/root\n" {
+		t.Errorf("root after rm -rf /etc: %q", out)
+	}
+	res, err := s.Check(ctx, "ls /home/shiyanlou", CheckOptions{})
+	if err != nil || res.Passed || !strings.Contains(string(res.Output), "No such file") {
+		t.Errorf("check after rm -rf /home: %+v %q %v", res, res.Output, err)
+	}
+	_, err = s.Exec(ctx, ExecRequest{Argv: []string{"true"}, User: Student})
+	if err == nil || !strings.Contains(err.Error(), "lab reset") {
+		t.Errorf("student after rm -rf /etc: %v", err)
+	}
+	fresh, err := ResetLab(ctx, root, "wreck")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := run(t, fresh, Student, "id -un; test -f /etc/passwd && echo etc"); out != "shiyanlou\netc\n" {
+		t.Errorf("after reset: %q", out)
+	}
+	if _, err := os.Stat("/etc/passwd"); err != nil {
+		t.Fatalf("host damaged: %v", err)
 	}
 }

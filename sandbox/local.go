@@ -183,7 +183,15 @@ func Create(ctx context.Context, name string, opts Options) (*Local, error) {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return fail(fmt.Errorf("agent not ready after %v (see %s)", opts.StartTimeout, filepath.Join(dir, "init.log")))
 	default:
-		return fail(fmt.Errorf("agent exited during setup (see %s)", filepath.Join(dir, "init.log")))
+		log, _ := os.ReadFile(filepath.Join(dir, "init.log"))
+		msg := strings.TrimSpace(string(log))
+		if len(msg) > 2000 {
+			msg = "..." + msg[len(msg)-2000:]
+		}
+		if msg == "" {
+			msg = "no output"
+		}
+		return fail(fmt.Errorf("agent exited during setup: %s", msg))
 	}
 }
 
