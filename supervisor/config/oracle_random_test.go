@@ -106,6 +106,9 @@ func randomConfig(r *rand.Rand, dir string) string {
 		}
 		if r.Intn(10) != 0 {
 			line("command", value("command"))
+			if r.Intn(6) == 0 {
+				b.WriteString(pick("  --flag\n", "\n  after-blank\n", "\t# comment line\n  more\n"))
+			}
 		}
 		for j := r.Intn(5); j > 0; j-- {
 			k := keyNames[r.Intn(len(keyNames))]
@@ -116,6 +119,27 @@ func randomConfig(r *rand.Rand, dir string) string {
 			line("events", pick("TICK_5", "tick_60,PROCESS_STATE", "TICK_5", "PROCESS_LOG", "FOO", ""))
 		case "fcgi-program":
 			line("socket", pick("unix://"+dir+"/%(program_name)s.sock", "tcp://127.0.0.1:9000", "tcp://localhost:1234", "tcp://x", "unix://rel"))
+		}
+	}
+	if r.Intn(5) == 0 {
+		// Reopen an earlier section: later keys win.
+		fmt.Fprintf(&b, "[program:%s]\n", pick(names...))
+		line(pick("priority", "startsecs"), value("int"))
+	}
+	if r.Intn(4) == 0 {
+		inc := filepath.Join(dir, "inc")
+		if err := os.MkdirAll(inc, 0o755); err == nil {
+			for i := r.Intn(3); i >= 0; i-- {
+				body := fmt.Sprintf("[program:inc%d]\ncommand=/bin/echo %%(here)s\nstdout_logfile=%%(here)s/inc%d.log\n", i, i)
+				if r.Intn(3) == 0 {
+					body += fmt.Sprintf("[program:%s]\ncommand=/bin/override\n", pick(names...))
+				}
+				_ = os.WriteFile(filepath.Join(inc, fmt.Sprintf("%d.ini", i)), []byte(body), 0o644)
+			}
+		}
+		fmt.Fprintf(&b, "[include]\nfiles=%s\n", pick("inc/*.ini", "inc/0.ini inc/nomatch*.ini", "%(here)s/inc/[01].ini"))
+		if r.Intn(3) == 0 {
+			b.WriteString("[DEFAULT]\nstderr_logfile=%(here)s/default-%(program_name)s.log\n")
 		}
 	}
 	if len(used) > 0 && r.Intn(3) == 0 {
