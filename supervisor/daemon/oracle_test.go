@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -257,5 +258,91 @@ autostart=false
 	ours := run(supervisordCmd(t, "-c", writeConf(t, goDir, before)), goDir)
 	if py != ours {
 		t.Errorf("differs\n4.2.5:\n%s\nours:\n%s", py, ours)
+	}
+}
+
+// TestPythonCtlSessionMatches drives both daemons through a session of
+// 4.2.5's supervisorctl commands (BB-05, BB-06, BB-16, signals) and
+// compares the transcripts and each program's main-log lines.
+func TestPythonCtlSessionMatches(t *testing.T) {
+	requireOracle(t)
+	script, err := filepath.Abs("../../testdata/engine/trapterm.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	programs := `
+[program:slow]
+command=` + script + ` %(here)s/gc.pid
+stopwaitsecs=1
+startsecs=0
+[program:nocmd]
+command=nosuchcmd_xyz
+startretries=100
+[program:r]
+command=/bin/sleep 1000
+startsecs=0
+[group:g]
+programs=g1,g2
+[program:g1]
+command=/bin/sleep 1000
+startsecs=0
+[program:g2]
+command=/bin/sleep 1000
+startsecs=0
+`
+	run := func(cmd *exec.Cmd, dir string) (string, []string) {
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		defer func() {
+			cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				cmd.Process.Kill()
+			}
+			killChildren(dir)
+			if b, err := os.ReadFile(filepath.Join(dir, "gc.pid")); err == nil {
+				exec.Command("kill", "-9", strings.TrimSpace(string(b))).Run()
+			}
+		}()
+		conf := filepath.Join(dir, "sd.conf")
+		ctl := func(args ...string) string {
+			c := exec.Command("/usr/bin/supervisorctl", append([]string{"-c", conf}, args...)...)
+			b, _ := c.CombinedOutput()
+			return fmt.Sprintf("%s[exit %d]\n", b, c.ProcessState.ExitCode())
+		}
+		waitFor(t, "settled", 30*time.Second, func() bool {
+			s := ctl("status")
+			return strings.Count(s, "RUNNING") == 4 && strings.Contains(s, "BACKOFF")
+		})
+		var out strings.Builder
+		for _, args := range [][]string{
+			{"status", "nocmd"}, {"start", "nocmd"}, {"stop", "nocmd"}, {"status", "nocmd"},
+			{"start", "g:*"}, {"stop", "g:g1"}, {"start", "g:*"}, {"start", "all"},
+			{"signal", "HUP", "r"}, {"status", "r"}, {"signal", "USR1", "nocmd"},
+			{"stop", "slow"}, {"status", "slow"}, {"restart", "r"}, {"pid", "nocmd"},
+		} {
+			out.WriteString("$ " + strings.Join(args, " ") + "\n" + ctl(args...))
+		}
+		b, _ := os.ReadFile(filepath.Join(dir, "sd.log"))
+		lines := strings.Split(stamp.ReplaceAllString(string(b), ""), "\n")
+		return statusNorm.ReplaceAllString(out.String(), "X"), lines
+	}
+	pyDir, goDir := shortDir(t), shortDir(t)
+	py, pyLog := run(exec.Command(oracleBinary, "-c", writeConf(t, pyDir, programs)), pyDir)
+	ours, goLog := run(supervisordCmd(t, "-c", writeConf(t, goDir, programs)), goDir)
+	t.Logf("transcript:\n%s", ours)
+	if py != ours {
+		t.Errorf("transcripts differ\n4.2.5:\n%s\nours:\n%s", py, ours)
+	}
+	names := []string{"slow", "r", "g1", "g2"}
+	pl, gl := perProgram(pyLog, names), perProgram(goLog, names)
+	for _, n := range names {
+		if !slices.Equal(pl[n], gl[n]) {
+			t.Errorf("program %s:\n4.2.5:\n  %s\nours:\n  %s", n, strings.Join(pl[n], "\n  "), strings.Join(gl[n], "\n  "))
+		}
 	}
 }
