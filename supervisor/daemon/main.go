@@ -62,7 +62,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return usage(config.NotFoundError(tried))
 		}
 		path = found
-		if os.Getuid() == 0 && !f.CheckConfig {
+		// The daemonized child is started with the same arguments; the
+		// parent already warned.
+		if os.Getuid() == 0 && !f.CheckConfig && os.Getenv(daemonFDEnv) == "" {
 			fmt.Fprintf(stderr, "UserWarning: %s\n", rootWarning)
 		}
 	}

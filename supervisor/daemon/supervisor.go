@@ -155,29 +155,6 @@ func (s *Supervisor) makeGroup(gc *config.Group) (*Group, error) {
 	return g, nil
 }
 
-// StartGroups creates every configured group and autostarts their
-// processes in ascending group priority.
-func (s *Supervisor) StartGroups() error {
-	s.mu.Lock()
-	var made []*Group
-	for _, gc := range s.active.Groups {
-		g, err := s.makeGroup(gc)
-		if err != nil {
-			s.mu.Unlock()
-			return err
-		}
-		s.groups[gc.Name] = g
-		made = append(made, g)
-	}
-	s.mu.Unlock()
-	for _, g := range made {
-		for _, p := range g.Procs {
-			p.Autostart()
-		}
-	}
-	return nil
-}
-
 // ordered returns the active groups in start order: ascending priority,
 // ties by name (the order config.Config.Groups uses).
 func (s *Supervisor) ordered() []*Group {
