@@ -688,8 +688,8 @@ func configStruct(ci ConfigInfo) Struct {
 		return s
 	}
 	url := ci.ServerURL
-	if url == "" {
-		url = "none"
+	if url == "" || strings.EqualFold(url, "auto") {
+		url = "none" // 4.2.5 turns AUTO into None before reporting it
 	}
 	return Struct{
 		{"autostart", ci.Autostart},

@@ -131,21 +131,33 @@ func startOracleConf(t testing.TB, dir, confText string) *oracle {
 			<-done
 		}
 	})
-	o := &oracle{sock: filepath.Join(dir, "py.sock")}
+	o := newOracleClient(filepath.Join(dir, "py.sock"))
+	o.waitUp(t, stderr.String)
+	return o
+}
+
+func newOracleClient(sock string) *oracle {
+	o := &oracle{sock: sock}
 	o.client = &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			var d net.Dialer
 			return d.DialContext(ctx, "unix", o.sock)
 		},
 	}}
+	return o
+}
+
+// waitUp polls getState until the server answers RUNNING.
+func (o *oracle) waitUp(t testing.TB, output func() string) {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		status, body, err := o.post([]byte(rpcCall("supervisor.getState")))
 		if err == nil && status == 200 && bytes.Contains(body, []byte("RUNNING")) {
-			return o
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("oracle did not come up: %v\n%s", err, stderr.String())
+			t.Fatalf("supervisord on %s did not come up: %v\n%s", o.sock, err, output())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -249,6 +261,9 @@ func decodeExchange(t *testing.T, status int, body []byte, dir, method string) e
 	if err != nil {
 		t.Fatalf("%s: undecodable response: %v\n%s", method, err, body)
 	}
+	if f != nil {
+		f.Detail = strings.ReplaceAll(f.Detail, dir, "$TMP")
+	}
 	ex.value, ex.fault = normalize(v, dir, method), f
 	ex.names = strings.Join(reName.FindAllString(string(body), -1), "")
 	return ex
@@ -321,47 +336,9 @@ func TestOracleScenario(t *testing.T) {
 	defer fake.Close()
 	srv := rpc.NewServer(fake, nil)
 
-	steps := []struct {
-		method string
-		params []any
-	}{
-		{"supervisor.startProcess", []any{"cat"}},
-		{"supervisor.startProcess", []any{"cat"}},
-		{"supervisor.getProcessInfo", []any{"cat"}},
-		{"supervisor.sendProcessStdin", []any{"cat", "hello\n"}},
-		{"supervisor.signalProcess", []any{"cat", "SIGCONT"}},
-		{"supervisor.signalProcess", []any{"cat", int64(18)}},
-		{"supervisor.signalProcess", []any{"cat", "99"}},
-		{"supervisor.startProcessGroup", []any{"grp"}},
-		{"supervisor.startProcessGroup", []any{"grp"}},
-		{"supervisor.getAllProcessInfo", nil},
-		{"supervisor.signalProcessGroup", []any{"grp", "CONT"}},
-		{"supervisor.stopProcess", []any{"grp:a"}},
-		{"supervisor.startAllProcesses", nil},
-		{"supervisor.removeProcessGroup", []any{"grp"}},
-		{"supervisor.stopProcessGroup", []any{"grp", false}},
-		{"supervisor.stopAllProcesses", nil},
-		{"supervisor.getAllProcessInfo", nil},
-		{"supervisor.removeProcessGroup", []any{"grp"}},
-		{"supervisor.getAllProcessInfo", nil},
-		{"supervisor.addProcessGroup", []any{"grp"}},
-		{"supervisor.getProcessInfo", []any{"grp:b"}},
-		{"supervisor.tailProcessStdoutLog", []any{"cat", int64(0), int64(3)}},
-		{"supervisor.tailProcessStdoutLog", []any{"cat", int64(2), int64(100)}},
-		{"supervisor.readProcessStdoutLog", []any{"cat", int64(-3), int64(0)}},
-		{"supervisor.readProcessStdoutLog", []any{"cat", int64(1), int64(2)}},
-		{"supervisor.readProcessStdoutLog", []any{"cat", int64(0), int64(0)}},
-		{"supervisor.readProcessStdoutLog", []any{"cat", int64(100), int64(0)}},
-		{"supervisor.readProcessStderrLog", []any{"cat", int64(0), int64(0)}},
-		{"system.multicall", []any{[]any{
-			map[string]any{"methodName": "supervisor.startProcess", "params": []any{"cat"}},
-			map[string]any{"methodName": "supervisor.stopProcess", "params": []any{"cat"}},
-			map[string]any{"methodName": "supervisor.stopProcess", "params": []any{"cat"}},
-		}}},
-	}
 	// Both sides use the same log paths, so the log steps read the same
 	// file through two implementations of the offset rules.
-	for i, st := range steps {
+	for i, st := range scenario {
 		body := []byte(rpcCall(st.method, st.params...))
 		label := fmt.Sprintf("step %d %s%v", i+1, st.method, st.params)
 		pst, pbody, err := o.post(body)
@@ -388,5 +365,48 @@ func waitFileSize(t *testing.T, path string, n int64) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("%s never reached %d bytes", path, n)
+	mainLog, _ := os.ReadFile(filepath.Join(filepath.Dir(path), "main.log"))
+	st, err := os.Stat(path)
+	t.Fatalf("%s never reached %d bytes (%v %v); main.log:\n%s", path, n, st, err, mainLog)
+}
+
+// scenario is a sequence of state-changing calls with real processes,
+// run against two servers configured by oracleConf.
+var scenario = []struct {
+	method string
+	params []any
+}{
+	{"supervisor.startProcess", []any{"cat"}},
+	{"supervisor.startProcess", []any{"cat"}},
+	{"supervisor.getProcessInfo", []any{"cat"}},
+	{"supervisor.sendProcessStdin", []any{"cat", "hello\n"}},
+	{"supervisor.signalProcess", []any{"cat", "SIGCONT"}},
+	{"supervisor.signalProcess", []any{"cat", int64(18)}},
+	{"supervisor.signalProcess", []any{"cat", "99"}},
+	{"supervisor.startProcessGroup", []any{"grp"}},
+	{"supervisor.startProcessGroup", []any{"grp"}},
+	{"supervisor.getAllProcessInfo", nil},
+	{"supervisor.signalProcessGroup", []any{"grp", "CONT"}},
+	{"supervisor.stopProcess", []any{"grp:a"}},
+	{"supervisor.startAllProcesses", nil},
+	{"supervisor.removeProcessGroup", []any{"grp"}},
+	{"supervisor.stopProcessGroup", []any{"grp", false}},
+	{"supervisor.stopAllProcesses", nil},
+	{"supervisor.getAllProcessInfo", nil},
+	{"supervisor.removeProcessGroup", []any{"grp"}},
+	{"supervisor.getAllProcessInfo", nil},
+	{"supervisor.addProcessGroup", []any{"grp"}},
+	{"supervisor.getProcessInfo", []any{"grp:b"}},
+	{"supervisor.tailProcessStdoutLog", []any{"cat", int64(0), int64(3)}},
+	{"supervisor.tailProcessStdoutLog", []any{"cat", int64(2), int64(100)}},
+	{"supervisor.readProcessStdoutLog", []any{"cat", int64(-3), int64(0)}},
+	{"supervisor.readProcessStdoutLog", []any{"cat", int64(1), int64(2)}},
+	{"supervisor.readProcessStdoutLog", []any{"cat", int64(0), int64(0)}},
+	{"supervisor.readProcessStdoutLog", []any{"cat", int64(100), int64(0)}},
+	{"supervisor.readProcessStderrLog", []any{"cat", int64(0), int64(0)}},
+	{"system.multicall", []any{[]any{
+		map[string]any{"methodName": "supervisor.startProcess", "params": []any{"cat"}},
+		map[string]any{"methodName": "supervisor.stopProcess", "params": []any{"cat"}},
+		map[string]any{"methodName": "supervisor.stopProcess", "params": []any{"cat"}},
+	}}},
 }
