@@ -16,6 +16,43 @@ import (
 // binary; its presence is the sentinel [MaybeRunInit] looks for.
 const initEnv = "SUPERVISORLAB_SANDBOX_INIT"
 
+// PodInitEnv, set to 1, makes MaybeRunInit run the agent as PID 1 of a
+// Kubernetes pod (deploy/kubernetes): the pod already is the sandbox, so the
+// agent only prepares the student account, reaps, forwards signals and
+// serves local requests on PodSocket.
+const PodInitEnv = "SUPERVISORLAB_SANDBOX_POD"
+
+// PodSocket is where the agent listens inside a pod.
+const PodSocket = "/run/supervisorlab/agent.sock"
+
+func runPodInit() int {
+	fail := func(err error) int {
+		fmt.Fprintf(os.Stderr, "sandbox pod agent: %v\n", err)
+		return 1
+	}
+	if os.Getpid() != 1 {
+		return fail(fmt.Errorf("pid %d, want 1 (run as the pod's command)", os.Getpid()))
+	}
+	host, _ := os.Hostname()
+	if err := provision(&initConfig{Hostname: host, MapsIDs: true, Provision: true}); err != nil {
+		return fail(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(PodSocket), 0o700); err != nil {
+		return fail(err)
+	}
+	os.Remove(PodSocket)
+	l, err := net.ListenUnix("unixpacket", &net.UnixAddr{Name: PodSocket, Net: "unixpacket"})
+	if err != nil {
+		return fail(err)
+	}
+	a, err := newAgent(l)
+	if err != nil {
+		return fail(err)
+	}
+	fmt.Fprintln(os.Stderr, "sandbox pod agent: ready")
+	return a.serve()
+}
+
 // initArg0 is the init agent's argv[0], so ps on the host names it.
 const initArg0 = "supervisorlab-sandbox-init"
 
@@ -37,6 +74,10 @@ type initConfig struct {
 // started as one, and never returns in that case. Call it first thing in main
 // (and in TestMain) of every binary that creates sandboxes.
 func MaybeRunInit() {
+	if os.Getenv(PodInitEnv) == "1" {
+		os.Unsetenv(PodInitEnv)
+		os.Exit(runPodInit())
+	}
 	raw, ok := os.LookupEnv(initEnv)
 	if !ok {
 		return

@@ -113,6 +113,8 @@ func TestExecBasics(t *testing.T) {
 		{"private tmp", "", "df --output=fstype /tmp | tail -1", "tmpfs\n", 0},
 		{"sys read-only", "", "touch /sys/x 2>/dev/null || echo ro", "ro\n", 0},
 		{"devpts", "", "test -c /dev/pts/ptmx && echo ok", "ok\n", 0},
+		{"orphans reaped", "", "(sleep 0.1 &); sleep 0.5; ps -eo stat= | grep -c Z", "0\n", 1},
+		{"student cannot reach the agent socket", Student, "ls /proc/1/fd 2>&1 | grep -c denied", "1\n", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

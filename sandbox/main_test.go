@@ -4,11 +4,15 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
 func TestMain(m *testing.M) {
 	MaybeRunInit()
+	if filepath.Base(os.Args[0]) == "kubectl" {
+		os.Exit(fakeKubectl(os.Args[1:]))
+	}
 	if root := os.Getenv("SBX_TEST_CONTROLLER"); root != "" {
 		os.Exit(controllerHelper(root))
 	}
