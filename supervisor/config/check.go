@@ -41,6 +41,9 @@ func CheckConfig(path string, stdout, stderr io.Writer) int {
 	for _, w := range cfg.Warnings {
 		fmt.Fprintf(stdout, "WARN %s\n", w)
 	}
+	for _, n := range cfg.Notes {
+		fmt.Fprintf(stdout, "WARN %s\n", n)
+	}
 	fmt.Fprintf(stdout, "configuration file %s is valid: %d group(s), %d process(es)\n", path, len(cfg.Groups), cfg.countProcesses())
 	return 0
 }

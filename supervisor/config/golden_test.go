@@ -150,6 +150,9 @@ func summarize(cfg *Config, err error, root string) string {
 		for _, w := range cfg.Warnings {
 			fmt.Fprintf(&b, "warning: %s\n", w)
 		}
+		for _, n := range cfg.Notes {
+			fmt.Fprintf(&b, "note: %s\n", n)
+		}
 	}
 	out := b.String()
 	wd, _ := os.Getwd()

@@ -121,7 +121,7 @@ func Load(path string, opts Options) (*Config, error) {
 		// supervisord's, so they become warnings.
 		ctl, err := clientSection(doc, l.environ, l.here)
 		if err != nil {
-			l.warn("supervisorctl", "", err.Error())
+			l.note("supervisorctl", "", err.Error())
 		} else {
 			l.cfg.Supervisorctl = ctl
 		}
@@ -339,13 +339,22 @@ func (l *loader) reader(section string) *secReader {
 }
 
 func (l *loader) warn(section, key, msg string) {
+	l.cfg.Warnings = append(l.cfg.Warnings, l.diagnostic(section, key, msg))
+}
+
+// note records one of our own warnings (see Config.Notes).
+func (l *loader) note(section, key, msg string) {
+	l.cfg.Notes = append(l.cfg.Notes, l.diagnostic(section, key, msg))
+}
+
+func (l *loader) diagnostic(section, key, msg string) Diagnostic {
 	d := Diagnostic{Section: section, Message: msg}
 	if v, ok := l.doc.get(section, key); ok && key != "" {
 		d.File, d.Line = v.File, v.Line
 	} else if s, ok := l.doc.byName[section]; ok {
 		d.File, d.Line = s.File, s.Line
 	}
-	l.cfg.Warnings = append(l.cfg.Warnings, d)
+	return d
 }
 
 // includes handles [include] files= (CFG-INC-*).
@@ -572,6 +581,14 @@ func (l *loader) rpcInterfaces() error {
 				return err
 			}
 			ri.Extra[k] = v
+		}
+		if len(ri.Extra) > 0 && ri.Factory == "supervisor.rpcinterface:make_main_rpcinterface" {
+			keys := make([]string, 0, len(ri.Extra))
+			for k := range ri.Extra {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			l.note(s.Name, "", fmt.Sprintf("[%s] passes %s to %s, which takes no options: 4.2.5 then cannot start its HTTP servers (keys of [DEFAULT] are passed too)", s.Name, strings.Join(keys, ", "), ri.Factory))
 		}
 		l.cfg.RPCInterfaces = append(l.cfg.RPCInterfaces, ri)
 	}

@@ -122,7 +122,9 @@ func runPython(path, dir string, env []string) (pythonResult, error) {
 	cmd.Env = env
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Own process group, so the stop signal reaches any child too; and a
+	// parent-death signal, so that a killed test run leaves no supervisord.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	if err := cmd.Start(); err != nil {
 		return pythonResult{}, fmt.Errorf("start %s: %w", pythonSupervisord, err)

@@ -118,9 +118,7 @@ func ourDump(c *Config) map[string]any {
 	}
 	var warnings, servers []string
 	for _, w := range c.Warnings {
-		if !strings.HasPrefix(w.Message, "unknown ") { // ours only
-			warnings = append(warnings, w.Message)
-		}
+		warnings = append(warnings, w.Message)
 	}
 	if u := c.UnixHTTPServer; u != nil {
 		servers = append(servers, fmt.Sprintf("%d %s  ", 1, u.File))

@@ -48,7 +48,7 @@ func group(c *Config, name string) *Group {
 }
 
 func hasWarning(c *Config, sub string) bool {
-	for _, w := range c.Warnings {
+	for _, w := range append(append([]Diagnostic(nil), c.Warnings...), c.Notes...) {
 		if strings.Contains(w.Message, sub) {
 			return true
 		}
@@ -89,6 +89,10 @@ var refCases = []refCase{
 	{id: "CFG-FMT-07", conf: "[DEFAULT]\npriority=5\n[program:a]\ncommand=/bin/cat\n[group:g]\nprograms=a\n", check: func(t *testing.T, c *Config, _ string) {
 		expect(t, "group priority", group(c, "g").Priority, 5)
 		expect(t, "process priority", prog(c, "a").Priority, 5)
+	}},
+	{id: "CFG-FMT-07/unknown-default", conf: "[DEFAULT]\npriorty=5\nautostart=false\n[program:a]\ncommand=/bin/cat\n", check: func(t *testing.T, c *Config, _ string) {
+		expect(t, "warning", hasWarning(c, `unknown key "priorty" in section [DEFAULT]: no section reads it`), true)
+		expect(t, "no warning for a used key", hasWarning(c, `"autostart"`), false)
 	}},
 	{id: "CFG-FMT-08", conf: "[program:a]\ncommand=/bin/echo 100%%\n[program:b]\ncommand=/bin/echo %(nope)s\n",
 		wantErr: "Format string '/bin/echo %(nope)s' for 'program:b.command' contains names ('nope') which cannot be expanded. Available names: ENV_X, group_name, here, host_node_name, numprocs, process_num, program_name in section 'program:b'",
@@ -234,7 +238,7 @@ var refCases = []refCase{
 		expect(t, "history", c.Supervisorctl.HistoryFile, dir+"/h")
 	}},
 	{id: "CFG-CTL-05", conf: "[ctlplugin:x]\nsupervisor.ctl_factory=mod:f\n", check: func(t *testing.T, c *Config, _ string) {
-		expect(t, "no warning", len(c.Warnings), 0)
+		expect(t, "no warning", len(c.Warnings)+len(c.Notes), 0)
 	}},
 	// 2.8 program
 	{id: "CFG-PROG-01", conf: "[program:a]\ncommand=/bin/cat\nnumprocs=2\n", wantErr: "%(process_num) must be present within process_name when numprocs > 1 in section 'program:a'"},

@@ -39,7 +39,7 @@ func TestSampleLoads(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
-			for _, w := range cfg.Warnings {
+			for _, w := range cfg.Notes {
 				if strings.Contains(w.Message, "unknown") {
 					t.Errorf("sample has an unknown key or section: %s", w)
 				}

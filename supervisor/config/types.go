@@ -35,10 +35,15 @@ type Config struct {
 	// RPCInterfaces lists [rpcinterface:x] sections in file order.
 	RPCInterfaces []RPCInterface
 
-	// Warnings are the non-fatal messages 4.2.5 logs while parsing
-	// (deprecated syslog logfiles, redirect_stderr with stderr_logfile, ...)
-	// and our own notes (unknown keys), each with its file and line.
+	// Warnings are the non-fatal messages 4.2.5 logs (at WARN) while
+	// parsing: deprecated syslog logfiles, redirect_stderr with a
+	// stderr_logfile, AUTO logs without rollover, include patterns that
+	// match nothing. Each carries its file and line.
 	Warnings []Diagnostic
+	// Notes are our own warnings, which 4.2.5 does not print: ignored
+	// sections and keys (typos), options a factory cannot take. They are
+	// for `supervisord --check-config`; the main log keeps 4.2.5's lines.
+	Notes []Diagnostic
 	// Infos are the informational lines 4.2.5 logs while parsing, such as
 	// `Included extra file "..." during parsing`.
 	Infos []string

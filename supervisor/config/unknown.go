@@ -71,10 +71,17 @@ func sectionKind(name string) (kind string, ok bool) {
 
 // unknownKeys adds a warning per ignored section and per ignored key.
 func (l *loader) unknownKeys() {
+	for _, k := range l.doc.defaults.keys {
+		if !knownAnywhere(k) {
+			v := l.doc.defaults.vals[k]
+			l.cfg.Notes = append(l.cfg.Notes, Diagnostic{File: v.File, Line: v.Line, Section: "DEFAULT",
+				Message: fmt.Sprintf("unknown key %q in section [DEFAULT]: no section reads it", k)})
+		}
+	}
 	for _, s := range l.doc.sections {
 		kind, ok := sectionKind(s.Name)
 		if !ok {
-			l.cfg.Warnings = append(l.cfg.Warnings, Diagnostic{File: s.File, Line: s.Line, Section: s.Name,
+			l.cfg.Notes = append(l.cfg.Notes, Diagnostic{File: s.File, Line: s.Line, Section: s.Name,
 				Message: fmt.Sprintf("unknown section [%s] is ignored", s.Name)})
 			continue
 		}
@@ -89,8 +96,19 @@ func (l *loader) unknownKeys() {
 				if kind == "inet_http_server" && k == "file" {
 					msg += " (file= belongs to [unix_http_server]; [inet_http_server] needs port=)"
 				}
-				l.cfg.Warnings = append(l.cfg.Warnings, Diagnostic{File: v.File, Line: v.Line, Section: s.Name, Message: msg})
+				l.cfg.Notes = append(l.cfg.Notes, Diagnostic{File: v.File, Line: v.Line, Section: s.Name, Message: msg})
 			}
 		}
 	}
+}
+
+// knownAnywhere tells whether any section kind reads key; [DEFAULT] keys
+// are inherited everywhere, so only keys no section reads are suspicious.
+func knownAnywhere(key string) bool {
+	for _, keys := range knownKeys {
+		if keys[key] {
+			return true
+		}
+	}
+	return false
 }
