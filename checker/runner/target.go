@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -205,9 +205,14 @@ var (
 // cleanEnv is the environment a check starts with: nothing of the caller's own.
 func cleanEnv(dir string) []string {
 	userOnce.Do(func() {
+		// Checks run as root on the lab machine. Run by someone else (an instructor's --local),
+		// they keep that user's name and home. Not os/user: it would make the binary link libc.
 		userName, userHome = "root", "/root"
-		if u, err := user.Current(); err == nil {
-			userName, userHome = u.Username, u.HomeDir
+		if os.Geteuid() != 0 {
+			userName, userHome = os.Getenv("USER"), os.Getenv("HOME")
+			if userName == "" {
+				userName = strconv.Itoa(os.Geteuid())
+			}
 		}
 	})
 	return []string{
