@@ -5,6 +5,7 @@ import (
 	"log/syslog"
 	"os"
 	"sync"
+	"syscall"
 
 	"github.com/supervisorlab/supervisorlab/supervisor/config"
 	"github.com/supervisorlab/supervisorlab/supervisor/logfile"
@@ -87,30 +88,53 @@ type channel struct {
 	captured  []byte // 4.2.5's capturelog, bounded to CaptureMaxbytes
 }
 
+// readBufs holds read buffers: a buffer is taken only when a pipe has data,
+// so hundreds of idle processes do not each keep 128 KiB alive.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, 128<<10); return &b }}
+
 func (p *Process) startReaders(r *run, pp *pipes) {
 	var wg sync.WaitGroup
-	read := func(f *os.File, ch *channel) {
-		defer wg.Done()
-		defer f.Close()
-		buf := make([]byte, 128<<10)
-		for {
-			n, err := f.Read(buf)
-			if n > 0 {
-				ch.feed(buf[:n])
-			}
-			if err != nil {
-				ch.eof()
-				return
-			}
-		}
-	}
 	wg.Add(1)
-	go read(pp.stdoutR, &channel{p: p, name: "stdout", w: p.stdoutLog, spec: p.cfg.Stdout, pid: r.pid})
+	go readPipe(&wg, pp.stdoutR, &channel{p: p, name: "stdout", w: p.stdoutLog, spec: p.cfg.Stdout, pid: r.pid})
 	if pp.stderrR != nil {
 		wg.Add(1)
-		go read(pp.stderrR, &channel{p: p, name: "stderr", w: p.stderrLog, spec: p.cfg.Stderr, pid: r.pid})
+		go readPipe(&wg, pp.stderrR, &channel{p: p, name: "stderr", w: p.stderrLog, spec: p.cfg.Stderr, pid: r.pid})
 	}
 	go func() { wg.Wait(); close(r.done) }()
+}
+
+// readPipe copies a child's pipe into ch until EOF.
+func readPipe(wg *sync.WaitGroup, f *os.File, ch *channel) {
+	defer wg.Done()
+	defer f.Close()
+	defer ch.eof()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return
+	}
+	for {
+		eof := false
+		err := rc.Read(func(fd uintptr) bool {
+			bp := readBufs.Get().(*[]byte)
+			defer readBufs.Put(bp)
+			n, rerr := syscall.Read(int(fd), *bp)
+			for rerr == syscall.EINTR {
+				n, rerr = syscall.Read(int(fd), *bp)
+			}
+			switch {
+			case rerr == syscall.EAGAIN:
+				return false // wait until readable
+			case rerr != nil || n == 0:
+				eof = true
+			default:
+				ch.feed((*bp)[:n])
+			}
+			return true
+		})
+		if err != nil || eof {
+			return
+		}
+	}
 }
 
 // feed handles one read from the pipe (4.2.5's record_output).
