@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-func TestSearchCLISEARCH01(t *testing.T) {
+func testSearch(t *testing.T) {
 	dir := t.TempDir()
 	wd, _ := os.Getwd()
 	defer os.Chdir(wd)
@@ -40,12 +40,12 @@ func TestSearchCLISEARCH01(t *testing.T) {
 	}
 }
 
-func TestNotFoundCLISEARCH02(t *testing.T) {
+func testNotFound(t *testing.T) {
 	err := NotFoundError([]string{"a", "b"})
 	expect(t, "message", err.Error(), "No config file found at default paths (a, b); use the -c option to specify a config file at a different path")
 }
 
-func TestCLISEARCH03NoConfigNeeded(t *testing.T) {
+func testSearchNeverFails(t *testing.T) {
 	// CLI-SEARCH-03 is a warning supervisord prints when searching as root;
 	// the config package's part is that Search itself never fails.
 	if _, tried := Search(""); len(tried) != 6 {
@@ -53,7 +53,7 @@ func TestCLISEARCH03NoConfigNeeded(t *testing.T) {
 	}
 }
 
-func TestLoadClientCLISEARCH04(t *testing.T) {
+func testLoadClientDefaults(t *testing.T) {
 	cfg, err := LoadClient("", Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +68,7 @@ func TestLoadClientCLISEARCH04(t *testing.T) {
 	expect(t, "include ignored", len(cfg.Infos)+len(cfg.Warnings), 0)
 }
 
-func TestLoadClientCLISEARCH05(t *testing.T) {
+func testLoadClientNoSection(t *testing.T) {
 	path := writeConfig(t, "c.conf", map[string]string{"c.conf": "[supervisord]\n"})
 	_, err := LoadClient(path, Options{})
 	if err == nil || !strings.HasPrefix(err.Error(), ".ini file does not include supervisorctl section") {
@@ -76,7 +76,7 @@ func TestLoadClientCLISEARCH05(t *testing.T) {
 	}
 }
 
-func TestMissingFileCLISEARCH06(t *testing.T) {
+func testMissingFile(t *testing.T) {
 	dir := t.TempDir()
 	_, err := Load(filepath.Join(dir, "nope.conf"), Options{})
 	expect(t, "missing", err.Error(), "could not find config file "+filepath.Join(dir, "nope.conf"))
@@ -112,10 +112,10 @@ func TestCheckConfig(t *testing.T) {
 	expect(t, "stderr", errb.String(), want)
 }
 
-// TestReloadCFGINC05 shows a second Load re-evaluates include globs, and
-// TestDeterministicCFGPROG09 that equal files give equal configs while any
+// testReloadRereadsIncludes shows a second Load re-evaluates include globs,
+// and testDeterministic that equal files give equal configs while any
 // changed key changes the program (what reread/update compare).
-func TestReloadCFGINC05(t *testing.T) {
+func testReloadRereadsIncludes(t *testing.T) {
 	path := writeConfig(t, "s.conf", map[string]string{"s.conf": refHeader + "[include]\nfiles=d/*.ini\n", "d/a.ini": "[program:a]\ncommand=/bin/cat\n"})
 	c1, err := Load(path, Options{})
 	if err != nil {
@@ -131,7 +131,7 @@ func TestReloadCFGINC05(t *testing.T) {
 	expect(t, "groups before/after", []int{len(c1.Groups), len(c2.Groups)}, []int{1, 2})
 }
 
-func TestDeterministicCFGPROG09(t *testing.T) {
+func testDeterministic(t *testing.T) {
 	files := map[string]string{"s.conf": refHeader + "[program:a]\ncommand=/bin/cat\nautorestart=true\n"}
 	path := writeConfig(t, "s.conf", files)
 	c1, _ := Load(path, Options{Environ: []string{}})
@@ -145,5 +145,24 @@ func TestDeterministicCFGPROG09(t *testing.T) {
 	c3, _ := Load(path, Options{Environ: []string{}})
 	if reflect.DeepEqual(c1.Groups[0].Programs[0], c3.Groups[0].Programs[0]) {
 		t.Fatal("changed autorestart did not change the program")
+	}
+}
+
+// TestCLIRows runs the command-line and reload rows by their reference IDs.
+func TestCLIRows(t *testing.T) {
+	for _, row := range []struct {
+		id string
+		f  func(*testing.T)
+	}{
+		{"CLI-SEARCH-01", testSearch},
+		{"CLI-SEARCH-02", testNotFound},
+		{"CLI-SEARCH-03", testSearchNeverFails},
+		{"CLI-SEARCH-04", testLoadClientDefaults},
+		{"CLI-SEARCH-05/client", testLoadClientNoSection},
+		{"CLI-SEARCH-06", testMissingFile},
+		{"CFG-INC-05", testReloadRereadsIncludes},
+		{"CFG-PROG-09", testDeterministic},
+	} {
+		t.Run(row.id, row.f)
 	}
 }

@@ -18,7 +18,8 @@ func uncomment(text string) string {
 	return re.ReplaceAllString(text, "$1")
 }
 
-func TestEchoMainCLIECHO01(t *testing.T) {
+// TestEchoMain checks CLI-ECHO-01: the sample on stdout, arguments ignored, exit 0.
+func TestEchoMain(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := EchoMain([]string{"--ignored", "x"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
