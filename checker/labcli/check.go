@@ -245,10 +245,10 @@ func (c Config) status(args []string, stdout, stderr io.Writer) int {
 	style := c.style(stdout, false)
 	marks := make([]string, len(lab.Steps))
 	passed := 0
-	status := func(n int) runner.Status {
-		r, ok := recs[n]
+	status := func(st labdoc.Step) runner.Status {
+		r, ok := recs[st.N]
 		switch {
-		case !ok:
+		case !ok || r.Digest != "" && r.Digest != st.Digest():
 			return runner.NotRun
 		case r.Passed:
 			passed++
@@ -258,11 +258,16 @@ func (c Config) status(args []string, stdout, stderr io.Writer) int {
 	}
 	lines := make([]string, len(lab.Steps))
 	for i, st := range lab.Steps {
-		s := status(st.N)
+		s := status(st)
 		marks[i] = style.Mark(s)
 		lines[i] = fmt.Sprintf("%s step-%d  %s", style.Mark(s), st.N, st.Title)
 		if r, ok := recs[st.N]; ok {
-			lines[i] += "  (" + r.At.Local().Format("2006-01-02 15:04") + ")"
+			when := r.At.Local().Format("2006-01-02 15:04")
+			if s == runner.NotRun {
+				lines[i] += "  (the step changed since its check at " + when + ")"
+			} else {
+				lines[i] += "  (" + when + ")"
+			}
 		}
 	}
 	fmt.Fprintf(stdout, "%s   %d/%d %s passed\n", strings.Join(marks, " "), passed, len(lab.Steps), plural(len(lab.Steps), "step"))

@@ -1,6 +1,8 @@
 package labdoc
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"bytes"
 	"errors"
 	"fmt"
@@ -126,6 +128,16 @@ func Parse(file string, data []byte) (*Lab, error) {
 		return lab, ErrorList(lab.Errors)
 	}
 	return lab, nil
+}
+
+// Digest identifies what a step checks (its checks' names and scripts), so a recorded result
+// can be told apart from one made against an earlier version of the step.
+func (s Step) Digest() string {
+	h := sha256.New()
+	for _, c := range s.Checks {
+		fmt.Fprintf(h, "%q %q %d\n", c.Name, c.Script, c.Timeout)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // StepErr returns the errors of step n (1-based), or nil.

@@ -39,6 +39,7 @@ type StepResult struct {
 	Line   int           `json:"line"`
 	Passed bool          `json:"passed"`
 	Checks []CheckResult `json:"checks"`
+	Digest string        `json:"-"` // labdoc.Step.Digest of the step that ran
 }
 
 // Options change how a step runs.
@@ -64,7 +65,7 @@ func timeoutFor(lab *labdoc.Lab, c labdoc.Check, opt Options) time.Duration {
 // platform (later checks often assume earlier ones), unless opt.All. The error is the target's
 // own failure; a failing check is a StepResult with Passed false.
 func RunStep(ctx context.Context, t Target, lab *labdoc.Lab, st labdoc.Step, opt Options) (StepResult, error) {
-	sr := StepResult{Step: st.N, Title: st.Title, Line: st.Line, Passed: true}
+	sr := StepResult{Step: st.N, Title: st.Title, Line: st.Line, Passed: true, Digest: st.Digest()}
 	if st.Broken {
 		return sr, fmt.Errorf("step-%d cannot run: %v", st.N, lab.StepErr(st.N))
 	}

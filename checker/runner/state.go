@@ -27,6 +27,7 @@ type Progress struct {
 type StepRecord struct {
 	Passed bool      `json:"passed"`
 	At     time.Time `json:"at"`
+	Digest string    `json:"digest,omitempty"` // labdoc.Step.Digest when it ran
 }
 
 type progressFile struct {
@@ -113,7 +114,7 @@ func (p Progress) Record(lab string, results []StepResult, at time.Time) error {
 		entry.Steps = map[string]StepRecord{}
 	}
 	for _, r := range results {
-		entry.Steps[strconv.Itoa(r.Step)] = StepRecord{Passed: r.Passed, At: at.UTC().Truncate(time.Second)}
+		entry.Steps[strconv.Itoa(r.Step)] = StepRecord{Passed: r.Passed, At: at.UTC().Truncate(time.Second), Digest: r.Digest}
 	}
 	f.Labs[lab] = entry
 	data, err := json.MarshalIndent(f, "", "  ")
