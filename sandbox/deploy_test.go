@@ -39,8 +39,8 @@ func TestKubernetesManifests(t *testing.T) {
 	var pod struct {
 		Spec struct {
 			Containers []struct {
-				Command []string
-				Env     []struct{ Name, Value string }
+				Command         []string
+				Env             []struct{ Name, Value string }
 				SecurityContext struct {
 					Capabilities struct{ Drop, Add []string }
 				} `yaml:"securityContext"`
