@@ -172,7 +172,7 @@ func outcome(c labdoc.Check) []problem {
 		switch code := m[1]; {
 		case code == "0":
 			ps = append(ps, problem{at, false, "the script's only exit is its last line, `" + lastCmd + "`: it can never fail"})
-		case code[0] != '$':
+		case code != "" && code[0] != '$':
 			ps = append(ps, problem{at, false, fmt.Sprintf("the script always ends with `exit %s`: it can never pass", code)})
 		}
 	}

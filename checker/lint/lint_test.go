@@ -25,6 +25,7 @@ func TestLint(t *testing.T) {
 		{"exit 0 with other exit", "#!/bin/bash\ngrep -q x /f || exit 1\nexit 0\n", "", false},
 		{"exit 0 with set -e", "#!/bin/bash\nset -e\ngrep -q x /f\nexit 0\n", "", false},
 		{"always fails", "#!/bin/bash\necho hi\nexit 2\n", "always ends with `exit 2`: it can never pass", false},
+		{"bare exit keeps the last status", "#!/bin/bash\ngrep -q x /f\nexit\n", "", false},
 		{"exit status var", "#!/bin/bash\ngrep x /f; r=$?\nexit $r\n", "", false},
 		{"syntax error", "#!/bin/bash\nif true; then\necho x\n", ":8: step-1: check 1 (\"c\"): bash -n: syntax error: unexpected end of file", false},
 		{"syntax error in middle", "#!/bin/bash\necho )\ntrue\n", ":6: step-1: check 1 (\"c\"): bash -n: syntax error near unexpected token", false},

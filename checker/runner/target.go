@@ -239,7 +239,7 @@ func (c *capped) Write(p []byte) (int, error) {
 	defer c.mu.Unlock()
 	room := c.limit - c.buf.Len()
 	if len(p) > room {
-		c.truncated = c.truncated || len(p) > 0
+		c.truncated = true
 		p = p[:max(room, 0)]
 	}
 	c.buf.Write(p)
