@@ -44,6 +44,10 @@ func Lab(ctx context.Context, lab *labdoc.Lab) []Finding {
 	for _, d := range lab.Warnings {
 		out = append(out, Finding{Diagnostic: d, Warning: true})
 	}
+	if lab.Meta.Present && !lab.Meta.EnableChecker && len(lab.Steps) > 0 {
+		out = append(out, Finding{labdoc.Diagnostic{File: lab.File, Line: 1,
+			Msg: "front matter lacks `enable_checker: true`, so the course platform would not run these checks"}, true})
+	}
 	for _, st := range lab.Steps {
 		seen := map[string]int{}
 		for k, c := range st.Checks {

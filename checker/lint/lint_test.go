@@ -63,6 +63,24 @@ func indent(s string) string {
 	return b.String()
 }
 
+func TestLintEnableChecker(t *testing.T) {
+	for src, want := range map[string]int{
+		"---\nenable_checker: true\n---\n```checker\n- name: a\n  script: \"#!/bin/bash\\ntrue\"\n  error: e\n```\n":  0,
+		"---\nenable_checker: false\n---\n```checker\n- name: a\n  script: \"#!/bin/bash\\ntrue\"\n  error: e\n```\n": 1,
+		"---\nshow: step\n---\n```checker\n- name: a\n  script: \"#!/bin/bash\\ntrue\"\n  error: e\n```\n":            1,
+		"```checker\n- name: a\n  script: \"#!/bin/bash\\ntrue\"\n  error: e\n```\n":                                  0,
+	} {
+		lab, err := labdoc.Parse("l.md", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := Lab(context.Background(), lab)
+		if len(got) != want || want == 1 && (!got[0].Warning || !strings.Contains(got[0].String(), "l.md:1: warning: front matter lacks `enable_checker: true`")) {
+			t.Errorf("%q: %v", src, got)
+		}
+	}
+}
+
 func TestLintNamesAndLoad(t *testing.T) {
 	src := "```checker\n- name: a\n  script: \"true\"\n- name: a\n  script: \"false\"\n  error: e\n- script: \"true\"\n  error: e\n```\n"
 	lab, _ := labdoc.Parse("l.md", []byte(src))
