@@ -259,7 +259,7 @@ func (l *loader) fcgiProgram(s *iniSection, here expansions) (*Group, error) {
 		if !strings.HasPrefix(path, "/") {
 			return nil, sockErr(fmt.Sprintf("('Unix socket path %%s is not an absolute path', %s)", pyRepr(path)))
 		}
-		g.Socket = "unix://" + normalizePath(path)
+		g.Socket = "unix://" + normalizePath(path, l.home)
 		if !ownerSet && procUID >= 0 && procUID != os.Getuid() {
 			g.SocketOwner = &UserGroup{UID: procUID, GID: gidForUID(procUID)}
 		}
@@ -532,12 +532,12 @@ func (l *loader) logSpec(r *secReader, exp expansions, ch string, spec *LogSpec)
 		syslogName = true
 	default:
 		named = true
-		p, err := existingDirpath(val)
+		p, err := existingDirpath(val, l.home)
 		if err != nil {
 			return false, r.errAt(lfKey, err)
 		}
 		if p != "" {
-			spec.Logfile = normalizePath(p)
+			spec.Logfile = normalizePath(p, l.home)
 		}
 	}
 	if spec.Backups, err = r.integer(lfKey+"_backups", "10", exp); err != nil {

@@ -26,6 +26,16 @@ func (o Options) environ() []string {
 	return o.Environ
 }
 
+// home is $HOME in the environment, which os.path.expanduser uses.
+func (o Options) home() string {
+	for _, kv := range o.environ() {
+		if v, ok := strings.CutPrefix(kv, "HOME="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
 func (o Options) hostname() string {
 	if o.Hostname != "" {
 		return o.Hostname
@@ -45,6 +55,7 @@ type loader struct {
 	path    string // as given, used in Python-compatible messages
 	here    string // absolute directory of the main file
 	host    string
+	home    string // $HOME for ~ in paths
 	doc     *iniDoc
 	environ expansions // ENV_*; grows with [supervisord] environment=
 	cfg     *Config
@@ -91,6 +102,7 @@ func Load(path string, opts Options) (*Config, error) {
 		path:    path,
 		here:    absDir(path),
 		host:    opts.hostname(),
+		home:    opts.home(),
 		doc:     doc,
 		environ: expansions{},
 		cfg:     &Config{Path: abs},
@@ -119,7 +131,7 @@ func Load(path string, opts Options) (*Config, error) {
 		// supervisord ignores this section; parsing it here lets tools that
 		// hold only a Config (ctl, web) use it too. Its errors are not
 		// supervisord's, so they become warnings.
-		ctl, err := clientSection(doc, l.environ, l.here)
+		ctl, err := clientSection(doc, l.environ, l.here, l.home)
 		if err != nil {
 			l.note("supervisorctl", "", err.Error())
 		} else {
@@ -139,7 +151,7 @@ func LoadClient(path string, opts Options) (*Config, error) {
 	if path == "" {
 		return cfg, nil
 	}
-	here := filepath.Dir(normalizePath(path))
+	here := filepath.Dir(normalizePath(path, opts.home()))
 	doc, err := readMain(path)
 	if err != nil {
 		return nil, err
@@ -154,7 +166,7 @@ func LoadClient(path string, opts Options) (*Config, error) {
 			env["ENV_"+k] = v
 		}
 	}
-	ctl, err := clientSection(doc, env, here)
+	ctl, err := clientSection(doc, env, here, opts.home())
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +176,7 @@ func LoadClient(path string, opts Options) (*Config, error) {
 	return cfg, nil
 }
 
-func clientSection(doc *iniDoc, env expansions, here string) (Supervisorctl, error) {
+func clientSection(doc *iniDoc, env expansions, here, home string) (Supervisorctl, error) {
 	r := &secReader{doc: doc, env: env, section: "supervisorctl"}
 	ctl := Supervisorctl{}
 	var err error
@@ -173,7 +185,7 @@ func clientSection(doc *iniDoc, env expansions, here string) (Supervisorctl, err
 		return ctl, err
 	}
 	if strings.HasPrefix(ctl.ServerURL, "unix://") {
-		ctl.ServerURL = "unix://" + normalizePath(ctl.ServerURL[len("unix://"):])
+		ctl.ServerURL = "unix://" + normalizePath(ctl.ServerURL[len("unix://"):], home)
 	}
 	if ctl.Prompt, err = r.str("prompt", DefaultPrompt, nil); err != nil {
 		return ctl, err
@@ -188,7 +200,7 @@ func clientSection(doc *iniDoc, env expansions, here string) (Supervisorctl, err
 		return ctl, err
 	}
 	if ctl.HistoryFile != "" {
-		ctl.HistoryFile = normalizePath(ctl.HistoryFile)
+		ctl.HistoryFile = normalizePath(ctl.HistoryFile, home)
 	}
 	return ctl, nil
 }
@@ -447,10 +459,10 @@ func (l *loader) supervisord() error {
 	if dir, ok, err := r.opt("directory", here); err != nil {
 		return err
 	} else if ok {
-		if s.Directory, err = existingDirectory(dir); err != nil {
+		if s.Directory, err = existingDirectory(dir, l.home); err != nil {
 			return r.errAt("directory", err)
 		}
-		s.Directory = normalizePath(s.Directory)
+		s.Directory = normalizePath(s.Directory, l.home)
 	}
 	if u, ok, err := r.opt("user", here); err != nil {
 		return err
@@ -468,7 +480,7 @@ func (l *loader) supervisord() error {
 	if err != nil {
 		return err
 	}
-	if s.Logfile, err = existingDirpath(logfile); err != nil {
+	if s.Logfile, err = existingDirpath(logfile, l.home); err != nil {
 		return r.errAt("logfile", err)
 	}
 	if s.LogfileMaxbytes, err = r.byteSize("logfile_maxbytes", "50MB", here); err != nil {
@@ -488,7 +500,7 @@ func (l *loader) supervisord() error {
 	if err != nil {
 		return err
 	}
-	if s.Pidfile, err = existingDirpath(pidfile); err != nil {
+	if s.Pidfile, err = existingDirpath(pidfile, l.home); err != nil {
 		return r.errAt("pidfile", err)
 	}
 	if s.Identifier, err = r.str("identifier", "supervisor", here); err != nil {
@@ -504,10 +516,10 @@ func (l *loader) supervisord() error {
 	if err != nil {
 		return err
 	}
-	if s.Childlogdir, err = existingDirectory(childlogdir); err != nil {
+	if s.Childlogdir, err = existingDirectory(childlogdir, l.home); err != nil {
 		return r.errAt("childlogdir", err)
 	}
-	s.Childlogdir = normalizePath(s.Childlogdir)
+	s.Childlogdir = normalizePath(s.Childlogdir, l.home)
 	if s.Nocleanup, err = r.boolean("nocleanup", "false", here); err != nil {
 		return err
 	}
@@ -641,7 +653,7 @@ func (l *loader) servers() error {
 		if !ok {
 			return r.errAt("", fmt.Errorf("section [%s] has no file value", s.Name))
 		}
-		srv := &UnixHTTPServer{File: normalizePath(strings.TrimFunc(file, pyIsSpace)), Chmod: 0o700}
+		srv := &UnixHTTPServer{File: normalizePath(strings.TrimFunc(file, pyIsSpace), l.home), Chmod: 0o700}
 		if srv.Username, srv.Password, err = l.auth(r); err != nil {
 			return err
 		}
@@ -697,9 +709,9 @@ func (l *loader) realize() error {
 		s.UID = -1
 	}
 	if s.Logfile != "syslog" {
-		s.Logfile = normalizePath(s.Logfile)
+		s.Logfile = normalizePath(s.Logfile, l.home)
 	}
-	s.Pidfile = normalizePath(s.Pidfile)
+	s.Pidfile = normalizePath(s.Pidfile, l.home)
 	url := ""
 	if u := l.cfg.UnixHTTPServer; u != nil {
 		url = "unix://" + u.File

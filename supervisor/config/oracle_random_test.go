@@ -154,6 +154,16 @@ func randomConfig(r *rand.Rand, dir string) string {
 			line(pick("chmod", "username", "password", "chown"), pick("0700", "abc", "u", "root:root"))
 		}
 	}
+	if r.Intn(3) == 0 {
+		b.WriteString("[supervisorctl]\n")
+		for j := r.Intn(4); j > 0; j-- {
+			k := pick("serverurl", "prompt", "username", "password", "history_file")
+			v := map[string]string{"serverurl": pick("unix://%(here)s/s.sock", "http://127.0.0.1:9001", "unix://rel/../x.sock", "%(ENV_X)s"),
+				"prompt": pick("lab", "%(ENV_LAB)s", "p%%"), "username": pick("u", "%(ENV_X)s"), "password": pick("p", "a%b", "%%x"),
+				"history_file": pick("%(here)s/h", "~/.h", "rel", "")}[k]
+			line(k, v)
+		}
+	}
 	if r.Intn(5) == 0 {
 		b.WriteString("[inet_http_server]\n")
 		line("port", pick("127.0.0.1:9001", "9001", "99999", "host:", ":9001"))
@@ -216,6 +226,12 @@ func TestOracleRandomConfigs(t *testing.T) {
 		cfg, err := loadIn(root, p, env)
 		want := py[p]
 		text, _ := os.ReadFile(p)
+		var ctl any
+		withDir(root, func() { ctl = normalizeJSON(t, ourClientDump(p, env)) })
+		if !reflect.DeepEqual(ctl, want["ctl"]) {
+			t.Errorf("case %d: supervisorctl view differs:\n ours:   %v\n python: %v\n%s", i, ctl, want["ctl"], text)
+		}
+		delete(want, "ctl")
 		if msg, ok := want["error"].(string); ok {
 			if err == nil {
 				t.Errorf("case %d: python rejects (%s), we accept:\n%s", i, msg, text)

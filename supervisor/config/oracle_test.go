@@ -242,20 +242,26 @@ var chdirMu sync.Mutex
 
 // loadIn runs Load with root as working directory, as Python runs there
 // (relative default paths such as supervisord.log resolve against it).
-func loadIn(root, path string, env []string) (*Config, error) {
+func loadIn(root, path string, env []string) (cfg *Config, err error) {
+	withDir(root, func() { cfg, err = Load(path, Options{Environ: env}) })
+	return cfg, err
+}
+
+// withDir runs f with dir as the working directory.
+func withDir(dir string, f func()) {
 	chdirMu.Lock()
 	defer chdirMu.Unlock()
 	wd, err := os.Getwd()
 	if err != nil {
-		return nil, err
+		panic(err)
 	}
-	if err := os.Chdir(root); err != nil {
-		return nil, err
+	if err := os.Chdir(dir); err != nil {
+		panic(err)
 	}
 	defer func() {
 		if err := os.Chdir(wd); err != nil {
 			panic(fmt.Sprintf("cannot return to %s: %v", wd, err))
 		}
 	}()
-	return Load(path, Options{Environ: env})
+	f()
 }

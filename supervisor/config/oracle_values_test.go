@@ -17,7 +17,7 @@ import (
 // only, nothing is started) and prints what it made of it.
 const pyDump = `
 import io, json, os, sys
-from supervisor.options import ServerOptions
+from supervisor.options import ServerOptions, ClientOptions
 from supervisor.datatypes import Automatic, RestartUnconditionally, RestartWhenExitUnexpected
 from supervisor import events
 
@@ -29,6 +29,17 @@ def lf(v):
 def ar(v):
     return {False: "false", RestartUnconditionally: "true", RestartWhenExitUnexpected: "unexpected"}[v]
 
+def client(path):
+    c = ClientOptions()
+    c.stderr = io.StringIO()
+    c.exit = lambda code: (_ for _ in ()).throw(RuntimeError("exit %d" % code))
+    try:
+        c.realize(args=["-c", path, "status"])
+    except RuntimeError:
+        return {"error": c.stderr.getvalue().split("\n")[0]}
+    return {"serverurl": c.serverurl, "prompt": c.prompt, "username": c.username or "",
+            "password": c.password or "", "history_file": c.history_file or ""}
+
 out = {}
 for path in json.load(sys.stdin):
     o = ServerOptions()
@@ -37,7 +48,7 @@ for path in json.load(sys.stdin):
     try:
         o.realize(args=["-c", path])
     except RuntimeError as e:
-        out[path] = {"error": o.stderr.getvalue().split("\n")[0]}
+        out[path] = {"error": o.stderr.getvalue().split("\n")[0], "ctl": client(path)}
         continue
     except Exception as e:
         out[path] = {"error": "EXCEPTION %r" % e}
@@ -83,6 +94,7 @@ for path in json.load(sys.stdin):
             pd["serverurl"] = "AUTO" if p.serverurl is None else p.serverurl
             gd["processes"].append(pd)
         r["groups"].append(gd)
+    r["ctl"] = client(path)
     out[path] = r
 json.dump(out, sys.stdout)
 `
@@ -176,6 +188,21 @@ func ourDump(c *Config) map[string]any {
 	return r
 }
 
+// ourClientDump renders LoadClient's result in pyDump's "ctl" shape.
+func ourClientDump(path string, env []string) map[string]any {
+	c, err := LoadClient(path, Options{Environ: env})
+	if err != nil {
+		var ce *Error
+		if errors.As(err, &ce) {
+			return map[string]any{"error": "Error: " + firstLine(ce.PythonText())}
+		}
+		return map[string]any{"error": err.Error()}
+	}
+	s := c.Supervisorctl
+	return map[string]any{"serverurl": s.ServerURL, "prompt": s.Prompt, "username": s.Username,
+		"password": s.Password, "history_file": s.HistoryFile}
+}
+
 func orEmpty(s []string) []string {
 	if s == nil {
 		return []string{}
@@ -249,8 +276,15 @@ func TestOracleValues(t *testing.T) {
 	}
 	for _, p := range paths {
 		t.Run(filepath.Base(p), func(t *testing.T) {
+			pyCtl := py[p].(map[string]any)["ctl"]
+			delete(py[p].(map[string]any), "ctl")
 			want := sortGroupProcesses(py[p])
 			got := sortGroupProcesses(normalizeJSON(t, ourDump(ours[p])))
+			var ctl any
+			withDir(root, func() { ctl = normalizeJSON(t, ourClientDump(p, env)) })
+			if !reflect.DeepEqual(ctl, pyCtl) {
+				t.Errorf("supervisorctl view differs:\n ours:   %v\n python: %v", ctl, pyCtl)
+			}
 			if !reflect.DeepEqual(got, want) {
 				g, _ := json.MarshalIndent(got, "", " ")
 				w, _ := json.MarshalIndent(want, "", " ")

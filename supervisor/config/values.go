@@ -195,8 +195,9 @@ func logLevel(s string) (LogLevel, error) {
 	return 0, fmt.Errorf("bad logging level name %s", pyRepr(s))
 }
 
-// expandUser is os.path.expanduser for "~" and "~/..." ("~user" too).
-func expandUser(p string) string {
+// expandUser is os.path.expanduser for "~" and "~/..." ("~user" too);
+// home is $HOME of supervisord's environment ("" when unset).
+func expandUser(p, home string) string {
 	if !strings.HasPrefix(p, "~") {
 		return p
 	}
@@ -207,9 +208,7 @@ func expandUser(p string) string {
 	} else {
 		rest = ""
 	}
-	var home string
 	if name == "" {
-		home = os.Getenv("HOME")
 		if home == "" {
 			if u, err := user.Current(); err == nil {
 				home = u.HomeDir
@@ -227,8 +226,8 @@ func expandUser(p string) string {
 }
 
 // existingDirectory is datatypes.existing_directory (CFG-TYPE-09).
-func existingDirectory(v string) (string, error) {
-	nv := expandUser(v)
+func existingDirectory(v, home string) (string, error) {
+	nv := expandUser(v, home)
 	if st, err := os.Stat(nv); err == nil && st.IsDir() {
 		return nv, nil
 	}
@@ -236,8 +235,8 @@ func existingDirectory(v string) (string, error) {
 }
 
 // existingDirpath is datatypes.existing_dirpath: the file's directory must exist.
-func existingDirpath(v string) (string, error) {
-	nv := expandUser(v)
+func existingDirpath(v, home string) (string, error) {
+	nv := expandUser(v, home)
 	dir := pyDirname(nv)
 	if dir == "" {
 		return nv, nil
@@ -260,8 +259,8 @@ func pyDirname(p string) string {
 }
 
 // normalizePath is options.normalize_path: abspath(expanduser(v)).
-func normalizePath(v string) string {
-	p := expandUser(v)
+func normalizePath(v, home string) string {
+	p := expandUser(v, home)
 	if !filepath.IsAbs(p) {
 		wd, err := os.Getwd()
 		if err == nil {
