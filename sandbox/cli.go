@@ -16,6 +16,8 @@ import (
 
 // StartOptions configure `lab start`.
 type StartOptions struct {
+	// Name overrides the sandbox's name (default NameForLab(Lab)).
+	Name string
 	// Lab is the lab directory or file; it names the sandbox and is
 	// recorded so that `lab check` finds the current sandbox's lab.
 	Lab string
@@ -81,7 +83,10 @@ func Ensure(ctx context.Context, o StartOptions, progress io.Writer) (*Local, bo
 	if o.StateRoot == "" {
 		o.StateRoot = DefaultStateRoot()
 	}
-	name := NameForLab(o.Lab)
+	name := o.Name
+	if name == "" {
+		name = NameForLab(o.Lab)
+	}
 	s, err := Open(name, o.StateRoot)
 	if err == nil {
 		return s, false, setCurrent(o.StateRoot, name)
