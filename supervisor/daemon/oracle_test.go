@@ -60,7 +60,7 @@ func lifecycle(t *testing.T, cmd *exec.Cmd, dir string) []string {
 		return p.StateName
 	}
 	waitFor(t, "processes settle", 30*time.Second, func() bool {
-		return state("ok") == "RUNNING" && state("q") == "FATAL" && state("t") == "EXITED" && state("k") == "RUNNING"
+		return state("ok") == "RUNNING" && state("q") == "FATAL" && state("t") == "EXITED" && state("k") == "RUNNING" && state("d") == "FATAL"
 	})
 	if err := c.StopProcess(ctx, "ok", true); err != nil {
 		t.Fatal(err)
@@ -122,11 +122,15 @@ autorestart=false
 command=/bin/sleep 1000
 startsecs=0
 autorestart=true
+[program:d]
+command=/bin/sleep 1000
+directory=/nonexistent/dir
+startretries=0
 `
 	pyDir, goDir := shortDir(t), shortDir(t)
 	pyCmd := exec.Command(oracleBinary, "-c", writeConf(t, pyDir, programs))
 	goCmd := supervisordCmd(t, "-c", writeConf(t, goDir, programs))
-	names := []string{"ok", "q", "t", "k"}
+	names := []string{"ok", "q", "t", "k", "d"}
 	py := perProgram(lifecycle(t, pyCmd, pyDir), names)
 	ours := perProgram(lifecycle(t, goCmd, goDir), names)
 	for _, n := range names {

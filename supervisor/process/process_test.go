@@ -306,7 +306,7 @@ func TestMissingDirectoryFailsLike425(t *testing.T) {
 	if got := readFile(t, filepath.Join(h.dir, "d.err")); got != "supervisor: couldn't chdir to /nonexistent/dir: ENOENT\nsupervisor: child process was not spawned\n" {
 		t.Errorf("stderr log = %q", got)
 	}
-	if h.log.count("WARN exited: d (exit status 127; not expected)") != 1 {
+	if h.log.count("INFO spawned: 'd' with pid") != 1 || h.log.count("WARN exited: d (exit status 127; not expected)") != 1 {
 		t.Errorf("log:\n%s", strings.Join(h.log.lines(), "\n"))
 	}
 }

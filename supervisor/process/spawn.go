@@ -55,18 +55,17 @@ func (p *Process) spawnLocked() {
 	}
 
 	var cred *syscall.Credential
-	var childMsg string
-	uid := -1
+	childMsg := "" // set when 4.2.5's forked child would fail its setup
 	if p.cfg.User != "" {
-		cred, uid, childMsg = credential(p.cfg.User)
+		var uid int
+		var why string
+		cred, uid, why = credential(p.cfg.User)
 		if uid < 0 {
-			p.spawnFailedLocked(childMsg)
+			p.spawnFailedLocked(why)
 			return
 		}
-		if childMsg != "" {
-			// 4.2.5 finds this out in the child, which reports it on stderr.
-			p.childFailedLocked(fmt.Sprintf("couldn't setuid to %d: %s", uid, childMsg))
-			return
+		if why != "" {
+			childMsg = fmt.Sprintf("couldn't setuid to %d: %s", uid, why)
 		}
 	}
 
@@ -79,33 +78,59 @@ func (p *Process) spawnLocked() {
 		}
 		return
 	}
-	attr := &syscall.ProcAttr{
-		Dir:   p.cfg.Directory,
-		Env:   BuildEnv(p.cfg, p.opts.GlobalEnv),
-		Files: pp.childFds(),
-		Sys:   &syscall.SysProcAttr{Setpgid: true, Credential: cred},
-	}
+	env := BuildEnv(p.cfg, p.opts.GlobalEnv)
 	r := &run{done: make(chan struct{})}
-	pid, err := p.opts.Reaper.spawn(func() (int, error) {
-		if p.cfg.Umask != nil {
-			umaskMu.Lock()
-			old := syscall.Umask(int(*p.cfg.Umask))
-			defer func() { syscall.Umask(old); umaskMu.Unlock() }()
+	onExit := func(ws syscall.WaitStatus) { go p.exited(r, ws) }
+	var pid int
+	if childMsg == "" {
+		attr := &syscall.ProcAttr{
+			Dir:   p.cfg.Directory,
+			Env:   env,
+			Files: pp.childFds(),
+			Sys:   &syscall.SysProcAttr{Setpgid: true, Credential: cred},
 		}
-		return syscall.ForkExec(filename, p.cfg.Argv, attr)
-	}, func(ws syscall.WaitStatus) { go p.exited(r, ws) })
+		pid, err = p.opts.Reaper.spawn(func() (int, error) {
+			if p.cfg.Umask != nil {
+				umaskMu.Lock()
+				old := syscall.Umask(int(*p.cfg.Umask))
+				defer func() { syscall.Umask(old); umaskMu.Unlock() }()
+			}
+			return syscall.ForkExec(filename, p.cfg.Argv, attr)
+		}, onExit)
+		if err != nil {
+			var errno syscall.Errno
+			errors.As(err, &errno)
+			switch {
+			case errno == syscall.EAGAIN:
+				pp.closeChild()
+				pp.closeParent()
+				p.spawnFailedLocked(fmt.Sprintf("Too many processes in process table to spawn '%s'", name))
+				return
+			case p.cfg.Directory != "" && dirProblem(p.cfg.Directory) != nil:
+				childMsg = fmt.Sprintf("couldn't chdir to %s: %s", p.cfg.Directory, errnoName(dirProblem(p.cfg.Directory)))
+			default:
+				childMsg = fmt.Sprintf("couldn't exec %s: %s", p.cfg.Argv[0], errnoName(err))
+			}
+		}
+	}
+	if childMsg != "" {
+		// Go learns of these failures inside ForkExec, without a pid. A
+		// stand-in child reports them the way 4.2.5's forked child does,
+		// so the logs and states are the same: a spawned pid that writes
+		// the reason to stderr and exits 127.
+		pid, err = p.opts.Reaper.spawn(func() (int, error) {
+			return syscall.ForkExec(reporterShell, reporterArgv(childMsg), &syscall.ProcAttr{
+				Env: env, Files: pp.childFds(), Sys: &syscall.SysProcAttr{Setpgid: true},
+			})
+		}, onExit)
+	}
 	pp.closeChild()
 	if err != nil {
 		pp.closeParent()
-		var errno syscall.Errno
-		errors.As(err, &errno)
-		switch {
-		case errno == syscall.EAGAIN:
-			p.spawnFailedLocked(fmt.Sprintf("Too many processes in process table to spawn '%s'", name))
-		case p.cfg.Directory != "" && dirProblem(p.cfg.Directory) != nil:
-			p.childFailedLocked(fmt.Sprintf("couldn't chdir to %s: %s", p.cfg.Directory, errnoName(dirProblem(p.cfg.Directory))))
-		default:
-			p.childFailedLocked(fmt.Sprintf("couldn't exec %s: %s", p.cfg.Argv[0], errnoName(err)))
+		if childMsg != "" {
+			p.childFailedLocked(childMsg) // no shell either: write it ourselves
+		} else {
+			p.spawnFailedLocked(fmt.Sprintf("unknown error during fork for '%s': %s", name, errnoName(rootErrno(err))))
 		}
 		return
 	}
@@ -138,10 +163,17 @@ func (p *Process) spawnFailedLocked(msg string) {
 	p.enterBackoffLocked()
 }
 
+// reporterShell runs the stand-in child of a failed setup.
+const reporterShell = "/bin/sh"
+
+func reporterArgv(msg string) []string {
+	return []string{"sh", "-c", `printf '%s\n' "$1" 'supervisor: child process was not spawned' >&2; exit 127`, "sh", "supervisor: " + msg}
+}
+
 // childFailedLocked reproduces what 4.2.5's forked child does when setuid,
 // chdir or exec fail: it writes the reason to its stderr log and exits 127.
-// Go reports these failures from ForkExec without a pid, so there is no
-// "spawned:" line.
+// It is the fallback when not even the stand-in child can run, so there is
+// no "spawned:" line.
 func (p *Process) childFailedLocked(msg string) {
 	w := p.stderrLog
 	if p.cfg.RedirectStderr || w == nil {
