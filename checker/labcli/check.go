@@ -143,19 +143,25 @@ func (c Config) check(args []string, stdout, stderr io.Writer) int {
 			report.Passed, code = false, exitUsage
 			break
 		}
-		sr, err := runner.RunStep(ctx, target, lab, st, runner.Options{All: *all})
+		opt := runner.Options{All: *all}
+		if !*asJSON {
+			// Print as each check finishes: a slow check should not look like a hang.
+			if i > 0 {
+				fmt.Fprintln(stdout)
+			}
+			runner.WriteHeader(stdout, st.N, st.Title, style)
+			opt.OnCheck = func(cr runner.CheckResult) { runner.WriteCheck(stdout, cr, style) }
+		}
+		sr, err := runner.RunStep(ctx, target, lab, st, opt)
 		if err != nil {
+			if ctx.Err() != nil {
+				err = errors.New("interrupted")
+			}
 			fmt.Fprintf(stderr, "lab check: %v\n", err)
 			report.Passed, code = false, exitUsage
 			break
 		}
 		report.Steps = append(report.Steps, sr)
-		if !*asJSON {
-			if i > 0 {
-				fmt.Fprintln(stdout)
-			}
-			runner.WriteText(stdout, sr, style)
-		}
 		if !sr.Passed {
 			report.Passed, code = false, exitFail
 			break // later steps build on this one

@@ -42,50 +42,62 @@ func (s Style) Mark(st Status) string {
 
 // WriteText prints one step's result for a person.
 func WriteText(w io.Writer, sr StepResult, s Style) {
-	head := fmt.Sprintf("step-%d", sr.Step)
-	if sr.Title != "" {
-		head += "  " + sr.Title
+	WriteHeader(w, sr.Step, sr.Title, s)
+	for _, c := range sr.Checks {
+		WriteCheck(w, c, s)
+	}
+}
+
+// WriteHeader prints the "step-N  title" line that WriteCheck lines go under.
+func WriteHeader(w io.Writer, step int, title string, s Style) {
+	head := fmt.Sprintf("step-%d", step)
+	if title != "" {
+		head += "  " + title
 	}
 	fmt.Fprintln(w, s.paint(bold, head))
-	for _, c := range sr.Checks {
-		switch c.Status {
-		case NotRun:
-			fmt.Fprintf(w, "  %s %s %s\n", s.Mark(NotRun), c.Name, s.paint(dim, "(not run)"))
-			continue
-		case Pass:
-			fmt.Fprintf(w, "  %s %s\n", s.Mark(Pass), c.Name)
-		case Fail:
-			fmt.Fprintf(w, "  %s %s\n", s.Mark(Fail), c.Name)
-			msg := c.Error
-			if msg == "" {
-				msg = fmt.Sprintf("check %q failed", c.Name)
-			}
-			for _, l := range strings.Split(msg, "\n") {
-				fmt.Fprintf(w, "      %s\n", s.paint(red, l))
-			}
-			if c.TimedOut {
-				fmt.Fprintf(w, "      (timed out after %s)\n", seconds(c.Timeout))
-			} else if c.ExitCode != 1 {
-				fmt.Fprintf(w, "      (exit status %d)\n", c.ExitCode)
-			}
-			if c.Hint != "" {
-				for i, l := range strings.Split(c.Hint, "\n") {
-					if i == 0 {
-						l = "hint: " + l
-					} else {
-						l = "      " + l
-					}
-					fmt.Fprintf(w, "      %s\n", l)
-				}
-			}
+}
+
+// WriteCheck prints one check's result: its mark and name, and on failure the author's error
+// text, why (timeout, unusual exit status) and the hint; with Verbose, the script's output.
+func WriteCheck(w io.Writer, c CheckResult, s Style) {
+	switch c.Status {
+	case NotRun:
+		fmt.Fprintf(w, "  %s %s %s\n", s.Mark(NotRun), c.Name, s.paint(dim, "(not run)"))
+		return
+	case Pass:
+		fmt.Fprintf(w, "  %s %s\n", s.Mark(Pass), c.Name)
+	case Fail:
+		fmt.Fprintf(w, "  %s %s\n", s.Mark(Fail), c.Name)
+		msg := c.Error
+		if msg == "" {
+			msg = fmt.Sprintf("check %q failed", c.Name)
 		}
-		if s.Verbose && c.Output != "" {
-			for _, l := range strings.Split(strings.TrimRight(c.Output, "\n"), "\n") {
-				fmt.Fprintf(w, "      %s\n", s.paint(dim, "| "+l))
+		for _, l := range strings.Split(msg, "\n") {
+			fmt.Fprintf(w, "      %s\n", s.paint(red, l))
+		}
+		if c.TimedOut {
+			fmt.Fprintf(w, "      (timed out after %s)\n", seconds(c.Timeout))
+		} else if c.ExitCode != 1 {
+			fmt.Fprintf(w, "      (exit status %d)\n", c.ExitCode)
+		}
+		for i, l := range strings.Split(c.Hint, "\n") {
+			if c.Hint == "" {
+				break
 			}
-			if c.Truncated {
-				fmt.Fprintf(w, "      %s\n", s.paint(dim, "| [output truncated]"))
+			if i == 0 {
+				l = "hint: " + l
+			} else {
+				l = "      " + l
 			}
+			fmt.Fprintf(w, "      %s\n", l)
+		}
+	}
+	if s.Verbose && c.Output != "" {
+		for _, l := range strings.Split(strings.TrimRight(c.Output, "\n"), "\n") {
+			fmt.Fprintf(w, "      %s\n", s.paint(dim, "| "+l))
+		}
+		if c.Truncated {
+			fmt.Fprintf(w, "      %s\n", s.paint(dim, "| [output truncated]"))
 		}
 	}
 }

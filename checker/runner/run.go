@@ -46,6 +46,9 @@ type StepResult struct {
 type Options struct {
 	All     bool          // run every check even after one failed
 	Timeout time.Duration // used when neither the check nor the lab sets one; 0: DefaultTimeout
+	// OnCheck, when set, is called with each check's result as soon as it is known (not-run
+	// ones included), so a person sees progress during slow checks.
+	OnCheck func(CheckResult)
 }
 
 // timeoutFor resolves a check's timeout: its own, the lab's front matter, the options, 30 s.
@@ -78,6 +81,9 @@ func RunStep(ctx context.Context, t Target, lab *labdoc.Lab, st labdoc.Step, opt
 		cr := CheckResult{Name: name, Line: c.Line, Status: NotRun, Timeout: timeoutFor(lab, c, opt)}
 		if failed && !opt.All {
 			sr.Checks = append(sr.Checks, cr)
+			if opt.OnCheck != nil {
+				opt.OnCheck(cr)
+			}
 			continue
 		}
 		res, err := t.Run(ctx, Script{Name: name, Text: c.Script, Timeout: cr.Timeout})
@@ -94,6 +100,9 @@ func RunStep(ctx context.Context, t Target, lab *labdoc.Lab, st labdoc.Step, opt
 			sr.Passed = false
 		}
 		sr.Checks = append(sr.Checks, cr)
+		if opt.OnCheck != nil {
+			opt.OnCheck(cr)
+		}
 	}
 	return sr, nil
 }

@@ -185,9 +185,14 @@ func TestRunStep(t *testing.T) {
 	if sr.Passed || strings.Join(statusStrings(got), ",") != "fail,not-run,not-run" {
 		t.Fatalf("passed %v statuses %v", sr.Passed, got)
 	}
-	sr, err = RunStep(context.Background(), l, lab, lab.Steps[0], Options{All: true})
+	var seen []string
+	onCheck := func(c CheckResult) { seen = append(seen, c.Name+":"+string(c.Status)) }
+	sr, err = RunStep(context.Background(), l, lab, lab.Steps[0], Options{All: true, OnCheck: onCheck})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if strings.Join(seen, " ") != "first:fail second:pass slow:fail" {
+		t.Errorf("OnCheck saw %q", seen)
 	}
 	c := sr.Checks
 	if c[0].Status != Fail || c[1].Status != Pass || c[2].Status != Fail || !c[2].TimedOut || c[2].Timeout != 200*time.Millisecond {
