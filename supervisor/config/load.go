@@ -443,7 +443,14 @@ func pyGlob(pattern string) []string {
 // first error is the same.
 func (l *loader) supervisord() error {
 	if !l.doc.has("supervisord") {
-		return &Error{Msg: ".ini file does not include supervisord section", File: l.path}
+		e := &Error{Msg: ".ini file does not include supervisord section", File: l.path,
+			Hint: "supervisord needs a [supervisord] section; echo_supervisord_conf prints a complete example"}
+		for _, s := range l.doc.sections {
+			if strings.EqualFold(s.Name, "supervisord") {
+				e.Hint = fmt.Sprintf("section names are case-sensitive: [%s] (file: %s, line %d) is not [supervisord]", s.Name, pyRepr(s.File), s.Line)
+			}
+		}
+		return e
 	}
 	l.cfg.HasSupervisord = true
 	r := l.reader("supervisord")
@@ -651,7 +658,11 @@ func (l *loader) servers() error {
 			return err
 		}
 		if !ok {
-			return r.errAt("", fmt.Errorf("section [%s] has no file value", s.Name))
+			e := r.errAt("", fmt.Errorf("section [%s] has no file value", s.Name)).(*Error)
+			if _, hasPort := l.doc.get(s.Name, "port"); hasPort {
+				e.Hint = "[unix_http_server] needs file= (the socket path); port= belongs to [inet_http_server]"
+			}
+			return e
 		}
 		srv := &UnixHTTPServer{File: normalizePath(strings.TrimFunc(file, pyIsSpace), l.home), Chmod: 0o700}
 		if srv.Username, srv.Password, err = l.auth(r); err != nil {

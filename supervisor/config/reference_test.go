@@ -109,6 +109,10 @@ var refCases = []refCase{
 		expect(t, "section warning", hasWarning(c, "unknown section [nosuch]"), true)
 		expect(t, "key warning", hasWarning(c, `unknown key "typo"`), true)
 	}},
+	{id: "CFG-FMT-11/suggestion", conf: "[program:a]\ncommand=/bin/cat\nautostrat=false\nstdout_logfle=x\n", check: func(t *testing.T, c *Config, _ string) {
+		expect(t, "autostart", hasWarning(c, `unknown key "autostrat" in section [program:a] is ignored (did you mean "autostart"?)`), true)
+		expect(t, "stdout_logfile", hasWarning(c, `(did you mean "stdout_logfile"?)`), true)
+	}},
 	// 2.2 value types
 	{id: "CFG-TYPE-01", conf: "[program:a]\ncommand=/bin/cat\nautostart=Off\n[program:b]\ncommand=/bin/cat\nautostart=sure\n", wantErr: "not a valid boolean value: 'sure' in section 'program:b'"},
 	{id: "CFG-TYPE-02", conf: "[program:a]\ncommand=/bin/cat\nstartretries= 7 \n", check: func(t *testing.T, c *Config, _ string) {
@@ -382,6 +386,8 @@ var refCases = []refCase{
 	{id: "CFG-ERR-03", conf: "[program:a]\ncommand=%\n", wantErr: "badly formatted"},
 	// §1
 	{id: "CLI-SEARCH-05", noHeader: true, conf: "[program:a]\ncommand=/bin/cat\n", wantErr: ".ini file does not include supervisord section"},
+	{id: "CLI-SEARCH-05/case", noHeader: true, conf: "[Supervisord]\n", wantErr: "section names are case-sensitive: [Supervisord]"},
+	{id: "CFG-UNIX-01/port", conf: "[unix_http_server]\nport=9001\n", wantErr: "section [unix_http_server] has no file value (file: "},
 	{id: "CLI-SEARCH-07", conf: "[program:a]\ncommand=/bin/echo %(here)s\n", check: func(t *testing.T, c *Config, dir string) {
 		expect(t, "here", prog(c, "a").Argv[1], dir)
 	}},

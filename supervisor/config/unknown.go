@@ -93,6 +93,9 @@ func (l *loader) unknownKeys() {
 			v := s.vals[k]
 			if !known[k] && !v.inherited {
 				msg := fmt.Sprintf("unknown key %q in section [%s] is ignored", k, s.Name)
+				if guess := closest(k, known); guess != "" {
+					msg += fmt.Sprintf(" (did you mean %q?)", guess)
+				}
 				if kind == "inet_http_server" && k == "file" {
 					msg += " (file= belongs to [unix_http_server]; [inet_http_server] needs port=)"
 				}
@@ -111,4 +114,36 @@ func knownAnywhere(key string) bool {
 		}
 	}
 	return false
+}
+
+// closest returns the known key within edit distance 2 of key, if any.
+func closest(key string, known map[string]bool) string {
+	best, bestDist := "", 3
+	for k := range known {
+		if d := editDistance(key, k); d < bestDist || (d == bestDist && k < best) {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
