@@ -189,10 +189,9 @@ func (s *Supervisor) ClearProcessLogs(group, name string) error {
 
 // MainLogfile implements rpc.Backend.
 func (s *Supervisor) MainLogfile() string {
-	if w := s.log.File(); w != nil {
-		return w.Path()
-	}
-	return ""
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.active.Supervisord.Logfile
 }
 
 // ClearMainLog implements rpc.Backend.
