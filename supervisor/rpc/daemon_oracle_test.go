@@ -102,6 +102,11 @@ func TestDaemonMatchesPython(t *testing.T) {
 		exchangeBoth(t, filepath.Base(f), req.Method, body, py, pyDir, us, ourDir)
 	}
 	for i, st := range scenario {
+		if st.method == barrier {
+			awaitState(t, py, st.params[0].(string), st.params[1].(string))
+			awaitState(t, us, st.params[0].(string), st.params[1].(string))
+			continue
+		}
 		body := []byte(rpcCall(st.method, st.params...))
 		label := fmt.Sprintf("step %d %s%v", i+1, st.method, st.params)
 		exchangeBoth(t, label, st.method, body, py, pyDir, us, ourDir)

@@ -339,6 +339,11 @@ func TestOracleScenario(t *testing.T) {
 	// Both sides use the same log paths, so the log steps read the same
 	// file through two implementations of the offset rules.
 	for i, st := range scenario {
+		if st.method == barrier {
+			awaitState(t, o, st.params[0].(string), st.params[1].(string))
+			awaitState(t, &inProcess{srv}, st.params[0].(string), st.params[1].(string))
+			continue
+		}
 		body := []byte(rpcCall(st.method, st.params...))
 		label := fmt.Sprintf("step %d %s%v", i+1, st.method, st.params)
 		pst, pbody, err := o.post(body)
@@ -391,6 +396,8 @@ var scenario = []struct {
 	{"supervisor.startAllProcesses", nil},
 	{"supervisor.removeProcessGroup", []any{"grp"}},
 	{"supervisor.stopProcessGroup", []any{"grp", false}},
+	{barrier, []any{"grp:a", "STOPPED"}}, // no wait above: let both settle on both sides
+	{barrier, []any{"grp:b", "STOPPED"}},
 	{"supervisor.stopAllProcesses", nil},
 	{"supervisor.getAllProcessInfo", nil},
 	{"supervisor.removeProcessGroup", []any{"grp"}},
@@ -409,4 +416,38 @@ var scenario = []struct {
 		map[string]any{"methodName": "supervisor.stopProcess", "params": []any{"cat"}},
 		map[string]any{"methodName": "supervisor.stopProcess", "params": []any{"cat"}},
 	}}},
+}
+
+// barrier in scenario means: poll getProcessInfo(params[0]) on both
+// sides until its statename is params[1].
+const barrier = "wait-for-state"
+
+type poster interface {
+	post(body []byte) (int, []byte, error)
+}
+
+type inProcess struct{ s *rpc.Server }
+
+func (p *inProcess) post(body []byte) (int, []byte, error) {
+	st, b := ours(p.s, body)
+	return st, b, nil
+}
+
+func awaitState(t *testing.T, p poster, name, state string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, body, err := p.post([]byte(rpcCall("supervisor.getProcessInfo", name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _, _ := rpc.DecodeResponse(body)
+		if m, ok := v.(map[string]any); ok && m["statename"] == state {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never reached %s: %s", name, state, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
