@@ -39,13 +39,20 @@ func (p *parser) step(fence int, title string, body []string) {
 	var doc yaml.Node
 	err := yaml.Unmarshal([]byte(src), &doc)
 	if err != nil && strings.Contains(src, "\t") {
-		fixed, changed := expandLeadingTabs(body)
-		var doc2 yaml.Node
-		if yaml.Unmarshal([]byte(strings.Join(fixed, "\n")+"\n"), &doc2) == nil {
+		// First only the lines that start with a tab (the usual quirk: an editor's tab where
+		// the block scalar's spaces belong), which keeps tabs that are script content (say in
+		// a <<- here-document); then, as the course platform's YAML reader does, every line.
+		for _, all := range []bool{false, true} {
+			fixed, changed := expandLeadingTabs(body, all)
+			var doc2 yaml.Node
+			if len(changed) == 0 || yaml.Unmarshal([]byte(strings.Join(fixed, "\n")+"\n"), &doc2) != nil {
+				continue
+			}
 			for _, k := range changed {
 				p.warn(fence+1+k, n, "", "tab in indentation read as %d spaces (YAML does not allow tabs there)", TabStop)
 			}
 			err, doc, body = nil, doc2, fixed
+			break
 		}
 	}
 	if err != nil {
@@ -196,14 +203,14 @@ func truncate(s string, n int) string {
 	return string(r[:n]) + "…"
 }
 
-// expandLeadingTabs expands the tabs in each line's leading whitespace and returns the lines
-// and the indexes of those it changed.
-func expandLeadingTabs(lines []string) ([]string, []int) {
+// expandLeadingTabs expands the tabs in the leading whitespace of the lines that start with a tab
+// (of every line when all) and returns the lines and the indexes of those it changed.
+func expandLeadingTabs(lines []string, all bool) ([]string, []int) {
 	out := make([]string, len(lines))
 	var changed []int
 	for i, l := range lines {
 		lead := len(l) - len(strings.TrimLeft(l, " \t"))
-		if !strings.Contains(l[:lead], "\t") {
+		if !strings.Contains(l[:lead], "\t") || !all && l[0] != '\t' {
 			out[i] = l
 			continue
 		}
