@@ -127,3 +127,48 @@ func TestBackoffFatalStatusBB01(t *testing.T) {
 		t.Errorf("log:\n%s", lines)
 	}
 }
+
+// BB-08, BB-10, BB-11 end to end: what the child prints shows how its
+// command line was parsed and expanded; included files start programs.
+func TestCommandParsingAndIncludesBB08BB10BB11(t *testing.T) {
+	t.Setenv("FOO", "bar")
+	dir := shortDir(t)
+	os.MkdirAll(filepath.Join(dir, "conf.d"), 0o755)
+	os.WriteFile(filepath.Join(dir, "conf.d", "a.conf"), []byte("[program:inc]\ncommand=/bin/echo %(here)s\nstdout_logfile="+dir+"/inc.out\nstartsecs=0\nautorestart=false\n"), 0o644)
+	body := `
+[include]
+files=conf.d/*.conf nomatch/*.conf
+[program:semi]
+command=/bin/echo a;b c ;trailing
+stdout_logfile=` + dir + `/semi.out
+startsecs=0
+autorestart=false
+[program:y]
+command=/bin/echo x#y # z
+stdout_logfile=` + dir + `/y.out
+startsecs=0
+autorestart=false
+[program:x]
+command=/bin/echo %(ENV_FOO)s %(program_name)s 100%%
+stdout_logfile=` + dir + `/x.out
+startsecs=0
+autorestart=false
+`
+	in := startSupervisord(t, dir, body)
+	for name, want := range map[string]string{
+		"semi.out": "a;b c\n", "y.out": "x#y\n", "x.out": "bar x 100%\n", "inc.out": filepath.Join(dir, "conf.d") + "\n",
+	} {
+		waitFor(t, name, 10*time.Second, func() bool {
+			b, _ := os.ReadFile(filepath.Join(dir, name))
+			return string(b) == want
+		})
+	}
+	for _, want := range []string{
+		`INFO Included extra file "` + filepath.Join(dir, "conf.d", "a.conf") + `" during parsing`,
+		`WARN No file matches via include "` + filepath.Join(dir, "nomatch", "*.conf") + `"`,
+	} {
+		if !in.logHas(want) {
+			t.Errorf("log lacks %q:\n%s", want, strings.Join(in.logLines(), "\n"))
+		}
+	}
+}
