@@ -170,3 +170,21 @@ func TestExtraCommands(t *testing.T) {
 		t.Fatalf("exit %d args %q", code, got)
 	}
 }
+
+// lab test without LAB tests the default (embedded) lab, copied out to run its scripts.
+func TestDefaultLabTest(t *testing.T) {
+	lab := "# D\n```checker\n- name: f\n  script: test -f \"$HOME/f\"\n  error: no f\n```\n"
+	c := Config{
+		DefaultLab: fstest.MapFS{
+			"lab.md":              {Data: []byte(lab)},
+			"setup.sh":            {Data: []byte("test -f \"$LAB_DIR/solutions/step-1.sh\"\n")},
+			"solutions/step-1.sh": {Data: []byte("touch \"$HOME/f\"\n")},
+		},
+		DefaultLabName: "demo",
+		Getenv:         env(nil),
+	}
+	var out, errb bytes.Buffer
+	if code := c.Main([]string{"test", "--local"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "step-1  FAIL    PASS   ok") {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errb.String())
+	}
+}

@@ -4,6 +4,14 @@
 //
 // Exit codes: 0 all passed, 1 a check failed (or lint found errors, or `lab test` found a bad
 // step), 2 usage or lab-file error.
+//
+// A lab is a markdown file, or a directory holding lab.md and, for `lab test`, setup.sh (or
+// setup), run first in every fresh environment, and solutions/step-N.sh, the reference answer of
+// step N. Scripts without a shebang run with bash. In `lab test --local` every script runs with
+// a throwaway directory as its working directory and HOME, and LAB_DIR naming the lab's directory.
+//
+// Progress (the latest result of each step) is kept per lab in $XDG_STATE_HOME/supervisorlab
+// (default ~/.local/state/supervisorlab); see runner.Progress.
 package labcli
 
 import (
