@@ -37,8 +37,7 @@
 // factories, result_handler) cannot be imported, so only the ones a 4.2.5
 // install ships are accepted; log and socket paths are made absolute
 // against the working directory at load time; a [group:x]'s processes are
-// sorted by (priority, name); only the first [unix_http_server*] and
-// [inet_http_server*] sections are kept; invalid UTF-8 is an error rather
+// sorted by (priority, name); invalid UTF-8 is an error rather
 // than a Python traceback.
 //
 // Tests: golden results for every file in testdata/config, a differential

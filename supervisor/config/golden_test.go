@@ -111,10 +111,10 @@ func summarize(cfg *Config, err error, root string) string {
 		c := cfg.Supervisorctl
 		fmt.Fprintf(&b, "supervisorctl: present=%v serverurl=%s username=%q password=%q prompt=%q history_file=%q\n",
 			cfg.HasSupervisorctl, c.ServerURL, c.Username, c.Password, c.Prompt, c.HistoryFile)
-		if u := cfg.UnixHTTPServer; u != nil {
+		for _, u := range cfg.UnixHTTPServers {
 			fmt.Fprintf(&b, "unix_http_server: file=%s chmod=%04o chown=%s username=%q password=%q\n", u.File, uint32(u.Chmod), ugString(u.Chown), u.Username, u.Password)
 		}
-		if i := cfg.InetHTTPServer; i != nil {
+		for _, i := range cfg.InetHTTPServers {
 			fmt.Fprintf(&b, "inet_http_server: name=%s host=%q port=%d username=%q password=%q\n", i.Name, i.Host, i.Port, i.Username, i.Password)
 		}
 		fmt.Fprintf(&b, "serverurl: %q\n", cfg.ServerURL)

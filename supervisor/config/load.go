@@ -644,8 +644,10 @@ func (l *loader) servers() error {
 		if _, rest, ok := strings.Cut(s.Name, ":"); ok {
 			name = rest
 		}
+		srv := &InetHTTPServer{Name: name, Host: host, Port: p, Username: user, Password: pass}
+		l.cfg.InetHTTPServers = append(l.cfg.InetHTTPServers, srv)
 		if l.cfg.InetHTTPServer == nil {
-			l.cfg.InetHTTPServer = &InetHTTPServer{Name: name, Host: host, Port: p, Username: user, Password: pass}
+			l.cfg.InetHTTPServer = srv
 		}
 	}
 	for _, s := range l.doc.sections {
@@ -682,6 +684,7 @@ func (l *loader) servers() error {
 				return r.errAt("chmod", fmt.Errorf("Invalid chmod value %s", chmod))
 			}
 		}
+		l.cfg.UnixHTTPServers = append(l.cfg.UnixHTTPServers, srv)
 		if l.cfg.UnixHTTPServer == nil {
 			l.cfg.UnixHTTPServer = srv
 		}

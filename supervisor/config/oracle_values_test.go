@@ -132,10 +132,10 @@ func ourDump(c *Config) map[string]any {
 	for _, w := range c.Warnings {
 		warnings = append(warnings, w.Message)
 	}
-	if u := c.UnixHTTPServer; u != nil {
+	for _, u := range c.UnixHTTPServers {
 		servers = append(servers, fmt.Sprintf("%d %s  ", 1, u.File))
 	}
-	if i := c.InetHTTPServer; i != nil {
+	for _, i := range c.InetHTTPServers {
 		servers = append(servers, fmt.Sprintf("%d  %s %d", 2, i.Host, i.Port))
 	}
 	sort.Strings(servers)

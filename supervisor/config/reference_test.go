@@ -105,6 +105,12 @@ var refCases = []refCase{
 		expect(t, "groups", len(c.Groups), 0)
 		expect(t, "inet name", c.InetHTTPServer.Name, "extra")
 	}},
+	{id: "CFG-FMT-10/several-servers", conf: "[inet_http_server]\nport=9001\n[inet_http_server:second]\nport=127.0.0.1:9002\n[unix_http_server]\nfile=%(here)s/a.sock\n[unix_http_server:b]\nfile=%(here)s/b.sock\n", check: func(t *testing.T, c *Config, dir string) {
+		expect(t, "inet", []int{c.InetHTTPServers[0].Port, c.InetHTTPServers[1].Port}, []int{9001, 9002})
+		expect(t, "unix", []string{c.UnixHTTPServers[0].File, c.UnixHTTPServers[1].File}, []string{dir + "/a.sock", dir + "/b.sock"})
+		expect(t, "first", c.UnixHTTPServer, c.UnixHTTPServers[0])
+		expect(t, "serverurl", c.ServerURL, "unix://"+dir+"/a.sock")
+	}},
 	{id: "CFG-FMT-11", conf: "[nosuch]\nx=1\n[program:a]\ncommand=/bin/cat\ntypo=1\n", check: func(t *testing.T, c *Config, _ string) {
 		expect(t, "section warning", hasWarning(c, "unknown section [nosuch]"), true)
 		expect(t, "key warning", hasWarning(c, `unknown key "typo"`), true)

@@ -26,6 +26,11 @@ type Config struct {
 
 	UnixHTTPServer *UnixHTTPServer // nil when the section is absent
 	InetHTTPServer *InetHTTPServer // nil when the section is absent
+	// UnixHTTPServers and InetHTTPServers list every [unix_http_server*]
+	// and [inet_http_server*] section in file order (4.2.5 serves them
+	// all); the single fields above are their first elements.
+	UnixHTTPServers []*UnixHTTPServer
+	InetHTTPServers []*InetHTTPServer
 
 	// Groups holds every process group (programs, event listener pools,
 	// fcgi programs, [group:x] sections), sorted by (Priority, Name) as
