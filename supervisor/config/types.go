@@ -80,7 +80,7 @@ type Supervisord struct {
 	UID             int    // User resolved (Load checks it exists); -1 when unset
 	Directory       string // "" when unset
 	StripAnsi       bool
-	Environment     Env
+	Environment     Env // environment=, also merged into every Program.Environment
 	Identifier      string
 }
 
@@ -209,8 +209,11 @@ type Program struct {
 	UID          int          // User resolved; -1 when unset
 	Directory    string       // "" when unset; checked at spawn time, as 4.2.5 does
 	Umask        *os.FileMode // nil: inherit
-	Environment  Env
-	ServerURL    string // resolved from AUTO; "" when there is no HTTP server
+	// Environment is [supervisord] environment= with the program's own
+	// environment= on top (CFG-EXP-02). supervisord's inherited variables
+	// and SUPERVISOR_* are not in it; the engine adds them at spawn.
+	Environment Env
+	ServerURL   string // resolved from AUTO; "" when there is no HTTP server
 	// serverURLAuto is true while ServerURL still has to be computed.
 	serverURLAuto bool
 
