@@ -243,6 +243,11 @@ func (b *Backend) StartProcess(ctx context.Context, g, n string) error {
 	if p.state == rpc.StateUnknown {
 		return rpc.NewFaultf(rpc.FaultFailed, "%s is in an unknown process state", n)
 	}
+	if p.cmd != nil {
+		// Still STOPPING: 4.2.5's spawn() refuses ("already running") and
+		// a waiting start then ends in ABNORMAL_TERMINATION.
+		return nil
+	}
 	cmd := exec.Command(path, p.cfg.Argv[1:]...)
 	cmd.Args[0] = p.cfg.Argv[0]
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -311,6 +316,9 @@ func (b *Backend) reap(p *proc, cmd *exec.Cmd) {
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		code = ee.ExitCode() // -1 when killed by a signal
+	}
+	if p.cmd != cmd {
+		return
 	}
 	p.cmd, p.stdin = nil, nil
 	p.stop = time.Now()
