@@ -268,9 +268,7 @@ func (s *Supervisor) RemoveProcessGroup(name string) error {
 		s.mu.Unlock()
 		return rpc.Code(rpc.FaultStillRunning)
 	}
-	for _, p := range g.Procs {
-		p.Close()
-	}
+	g.release(s.log)
 	delete(s.groups, name)
 	s.mu.Unlock()
 	s.emitGroup(name, false)

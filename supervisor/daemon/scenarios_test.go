@@ -3,6 +3,8 @@ package daemon
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -170,5 +172,57 @@ autorestart=false
 		if !in.logHas(want) {
 			t.Errorf("log lacks %q:\n%s", want, strings.Join(in.logLines(), "\n"))
 		}
+	}
+}
+
+// [fcgi-program:x]: supervisord listens and hands the socket to every
+// child as fd 0 (CFG-FCGI-03).
+func TestFCGIProgramGetsSocketOnStdin(t *testing.T) {
+	dir := shortDir(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	body := fmt.Sprintf(`
+[fcgi-program:f]
+command=/bin/sh -c "readlink /proc/self/fd/0; exec sleep 1000"
+socket=tcp://127.0.0.1:%d
+process_name=%%(program_name)s_%%(process_num)d
+numprocs=2
+stdout_logfile=%s/f_%%(process_num)d.out
+startsecs=0
+[fcgi-program:u]
+command=/bin/sleep 1000
+socket=unix://%s/fcgi.sock
+socket_mode=0666
+startsecs=0
+`, port, dir, dir)
+	in := startSupervisord(t, dir, body)
+	for _, n := range []string{"0", "1"} {
+		waitFor(t, "fd 0 of f_"+n, 10*time.Second, func() bool {
+			b, _ := os.ReadFile(filepath.Join(dir, "f_"+n+".out"))
+			return strings.HasPrefix(string(b), "socket:[")
+		})
+	}
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatalf("fcgi socket not listening: %v", err)
+	}
+	c.Close()
+	if st, err := os.Stat(filepath.Join(dir, "fcgi.sock")); err != nil || st.Mode()&os.ModeSocket == 0 || st.Mode().Perm() != 0o666 {
+		t.Errorf("unix fcgi socket: %v %v", st, err)
+	}
+	if err := in.client.SendProcessStdin(context.Background(), "f:f_0", "x"); err == nil {
+		t.Error("sendProcessStdin to an fcgi program succeeded")
+	}
+	if !in.logHas(fmt.Sprintf("INFO Creating socket tcp://127.0.0.1:%d", port)) {
+		t.Errorf("log:\n%s", strings.Join(in.logLines(), "\n"))
+	}
+	in.client.Shutdown(context.Background())
+	in.wait(20 * time.Second)
+	if !in.logHas(fmt.Sprintf("INFO Closing socket tcp://127.0.0.1:%d", port)) {
+		t.Errorf("log:\n%s", strings.Join(in.logLines(), "\n"))
 	}
 }

@@ -2,6 +2,8 @@ package daemon
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -21,6 +23,20 @@ type Group struct {
 	Config *config.Group
 	// Procs are in ascending process priority (the config's order).
 	Procs []*process.Process
+	// socket is an [fcgi-program:x] group's listening socket.
+	socket *os.File
+}
+
+// release closes the processes' files and the group's socket.
+func (g *Group) release(log *logfile.Logger) {
+	for _, p := range g.Procs {
+		p.Close()
+	}
+	if g.socket != nil {
+		log.Info("Closing socket %s", g.Config.Socket)
+		g.socket.Close()
+		g.socket = nil
+	}
 }
 
 // Unstopped returns the processes not in a stopped state.
@@ -132,6 +148,14 @@ func (s *Supervisor) mayAutoSpawn() bool { return s.Mood() >= rpc.SupervisorRunn
 func (s *Supervisor) makeGroup(gc *config.Group) (*Group, error) {
 	g := &Group{Config: gc}
 	sd := s.active.Supervisord
+	if gc.Kind == config.KindFCGI {
+		s.log.Info("Creating socket %s", gc.Socket)
+		sock, err := openFCGISocket(gc)
+		if err != nil {
+			return nil, fmt.Errorf("Could not create FastCGI socket %s: %v", gc.Socket, err)
+		}
+		g.socket = sock
+	}
 	for _, pc := range gc.Programs {
 		p, err := process.New(pc, process.Options{
 			Logger:       s.log,
@@ -143,11 +167,10 @@ func (s *Supervisor) makeGroup(gc *config.Group) (*Group, error) {
 			StripANSI:    sd.StripAnsi,
 			Output:       s.outputHook(),
 			Comm:         s.commHook(),
+			Stdin:        g.socket,
 		})
 		if err != nil {
-			for _, q := range g.Procs {
-				q.Close()
-			}
+			g.release(s.log)
 			return nil, err
 		}
 		g.Procs = append(g.Procs, p)
@@ -264,9 +287,7 @@ func (s *Supervisor) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, g := range s.groups {
-		for _, p := range g.Procs {
-			p.Close()
-		}
+		g.release(s.log)
 	}
 }
 

@@ -39,6 +39,9 @@ type Options struct {
 	// <!--XSUPERVISOR:BEGIN--> and <!--XSUPERVISOR:END--> on a channel
 	// with *_capture_maxbytes > 0 (PROCESS_COMMUNICATION events).
 	Comm func(p *Process, channel string, pid int, data []byte)
+	// Stdin, when set, is the child's fd 0 instead of a pipe: the shared
+	// listening socket of an [fcgi-program:x] group (CFG-FCGI-03).
+	Stdin *os.File
 	// StripANSI removes ANSI escape sequences from output ([supervisord]
 	// strip_ansi).
 	StripANSI bool

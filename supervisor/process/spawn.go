@@ -69,7 +69,7 @@ func (p *Process) spawnLocked() {
 		}
 	}
 
-	pp, err := makePipes(p.cfg.RedirectStderr)
+	pp, err := makePipes(p.cfg.RedirectStderr, p.opts.Stdin)
 	if err != nil {
 		if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
 			p.spawnFailedLocked(fmt.Sprintf("too many open files to spawn '%s'", name))
@@ -349,16 +349,19 @@ func (p *Process) openLogsLocked() error {
 }
 
 type pipes struct {
+	stdin            *os.File // a shared socket instead of the stdin pipe
 	stdinR, stdinW   *os.File
 	stdoutR, stdoutW *os.File
 	stderrR, stderrW *os.File
 }
 
-func makePipes(redirect bool) (*pipes, error) {
-	pp := &pipes{}
+func makePipes(redirect bool, stdin *os.File) (*pipes, error) {
+	pp := &pipes{stdin: stdin}
 	var err error
-	if pp.stdinR, pp.stdinW, err = os.Pipe(); err != nil {
-		return nil, err
+	if stdin == nil {
+		if pp.stdinR, pp.stdinW, err = os.Pipe(); err != nil {
+			return nil, err
+		}
 	}
 	if pp.stdoutR, pp.stdoutW, err = os.Pipe(); err != nil {
 		pp.closeChild()
@@ -380,7 +383,11 @@ func (pp *pipes) childFds() []uintptr {
 	if pp.stderrW != nil {
 		errw = pp.stderrW
 	}
-	return []uintptr{pp.stdinR.Fd(), pp.stdoutW.Fd(), errw.Fd()}
+	in := pp.stdinR
+	if pp.stdin != nil {
+		in = pp.stdin
+	}
+	return []uintptr{in.Fd(), pp.stdoutW.Fd(), errw.Fd()}
 }
 
 func (pp *pipes) closeChild() {
