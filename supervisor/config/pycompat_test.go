@@ -3,10 +3,12 @@ package config
 import (
 	"bytes"
 	"encoding/json"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -413,4 +415,51 @@ func TestDatatypesMatchPython(t *testing.T) {
 			t.Errorf("CFG-TYPE %s(%q): ours ok=%s err=%q, python err=%q", c[0], c[1], gotOK, gotErr, w.Err)
 		}
 	}
+}
+
+// TestINIRandomMatchesPython feeds generated texts over a small, nasty
+// alphabet (brackets, delimiters, comment marks, indentation, CR) to our
+// tokenizer and to Python's configparser.
+func TestINIRandomMatchesPython(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	pieces := []string{"[", "]", "[a]", "[b]", "[DEFAULT]", "=", ":", ";", "#", " ", "\t", "\n", "\n", "\n", "\r", "\r\n",
+		"k", "key", "Key", "v", "x y", "  ", "\n  ", "\n\t", " ;c", " #c", "%(here)s", "é", "\u00a0", "\x1c"}
+	var cases []string
+	for i := 0; i < 1500; i++ {
+		var b strings.Builder
+		if r.Intn(4) != 0 {
+			b.WriteString("[s]\n")
+		}
+		for j := r.Intn(30); j > 0; j-- {
+			b.WriteString(pieces[r.Intn(len(pieces))])
+		}
+		cases = append(cases, b.String())
+	}
+	var want []iniResult
+	askPython(t, pyINI, cases, &want)
+	if len(want) != len(cases) {
+		t.Fatalf("python answered %d cases, want %d", len(want), len(cases))
+	}
+	parsed := 0
+	for i, text := range cases {
+		got := iniResult{}
+		doc := newDoc()
+		if perr := doc.read([]byte(text), "FILE"); perr != nil {
+			got.Err = perr.msg
+		} else {
+			parsed++
+			got.Sections = map[string]map[string]string{"DEFAULT": values(doc.defaults)}
+			for _, s := range doc.sections {
+				got.Sections[s.Name] = values(s)
+			}
+		}
+		if !reflect.DeepEqual(got, want[i]) {
+			t.Errorf("input %q:\n ours   %+v\n python %+v", text, got, want[i])
+		}
+	}
+	// Both outcomes must be well represented for the comparison to mean much.
+	if parsed < len(cases)/10 || parsed > len(cases)*9/10 {
+		t.Errorf("%d of %d texts parsed; adjust the generator", parsed, len(cases))
+	}
+	t.Logf("%d of %d texts parsed without error", parsed, len(cases))
 }
