@@ -98,6 +98,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return daemonize(args, stderr)
 	}
 
+	// A closed terminal or pipe on stdout must not kill supervisord (Go
+	// exits on SIGPIPE for fds 1 and 2 unless the signal is caught). It is
+	// caught, not ignored, so children still start with the default.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+
 	r := &runner{flags: f, load: load, stdout: stdout, stderr: stderr, statusFD: statusFD}
 	r.reaper = process.NewReaper(true, reapedUnknown(func() *logfile.Logger { return r.logger.Load() }))
 	defer r.reaper.Close()

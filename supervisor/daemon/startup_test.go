@@ -93,3 +93,29 @@ func TestUserDropsPrivileges(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// Writing the echoed log to a closed pipe must not kill supervisord.
+func TestSurvivesClosedStdout(t *testing.T) {
+	dir := shortDir(t)
+	conf := writeConf(t, dir, "[program:s]\ncommand=/bin/sh -c 'while :; do echo tick; sleep 0.05; done'\nstartsecs=0\n")
+	cmd := supervisordCmd(t, "-c", conf, "-e", "debug")
+	pr, pw, _ := os.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	pr.Close() // every later echo gets EPIPE
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-done; killChildren(dir) })
+	in := &instance{t: t, dir: dir}
+	waitFor(t, "debug output lines", 10*time.Second, func() bool {
+		return strings.Count(strings.Join(in.logLines(), "\n"), "'s' stdout output") > 5
+	})
+	select {
+	case <-done:
+		t.Fatalf("supervisord died: %v", cmd.ProcessState)
+	default:
+	}
+}
