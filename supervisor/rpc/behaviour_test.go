@@ -323,3 +323,34 @@ func TestInvalidRequestLogged(t *testing.T) {
 		t.Errorf("log:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestBinaryLogParsesInPython: log bytes that are not valid XML text
+// (ANSI escapes, invalid UTF-8) come back as U+FFFD so that Python's
+// xmlrpc.client (and kolo/xmlrpc) can parse the answer; 4.2.5 itself
+// sends them raw (or fails with a 500 on invalid UTF-8).
+func TestBinaryLogParsesInPython(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "p.out")
+	if err := os.WriteFile(log, []byte("\x1b[31mred\x1b[0m \xff ok & <tag>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := rpc.NewServer(rpctest.New(rpctest.Program{Group: "p", Name: "p", Argv: []string{"true"}, StdoutLog: log}), nil)
+	_, body := ours(srv, []byte(rpcCall("supervisor.readProcessStdoutLog", "p", int64(0), int64(0))))
+	want := "\ufffd[31mred\ufffd[0m \ufffd ok & <tag>\n"
+	v, _, err := rpc.DecodeResponse(body)
+	if err != nil || v != want {
+		t.Fatalf("got %q, %v", v, err)
+	}
+	if _, err := os.Stat("/usr/bin/python3"); err != nil {
+		t.Skip("no python3")
+	}
+	cmd := exec.Command("/usr/bin/python3", "-c", "import sys, xmlrpc.client as x; print(repr(x.loads(sys.stdin.buffer.read())[0][0]))")
+	cmd.Stdin = strings.NewReader(string(body))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("python could not parse: %v\n%s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); got != `'\ufffd[31mred\ufffd[0m \ufffd ok & <tag>\n'` && got != `'�[31mred�[0m � ok & <tag>\n'` {
+		t.Errorf("python read %s", got)
+	}
+}
