@@ -6,6 +6,9 @@
 // shutdown, and implements the supervisord command line (flags, config
 // search, privileges, rlimits, pidfile, daemonizing by re-exec).
 //
-// Supervisor methods are safe for concurrent callers: the RPC server calls
-// them from many goroutines while the signal loop runs.
+// Supervisor implements rpc.Backend and serves it through package web.
+// Its methods are safe for concurrent callers: the RPC server calls them
+// from many goroutines while the signal loop runs. Features that live in
+// other packages (events and listeners, the web UI, metrics) plug in with
+// Register and the Supervisor's On* subscriptions (extension.go).
 package daemon
