@@ -1,11 +1,13 @@
 package rpc
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -50,28 +52,34 @@ func cappedInt(v int64) int64 {
 // EncodeResponse returns the methodResponse body for a successful call, in
 // the exact layout of Python's xmlrpclib.dumps(methodresponse=True).
 func EncodeResponse(v any) []byte {
-	var b strings.Builder
-	b.Grow(4096)
-	b.WriteString("<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n")
-	encodeValue(&b, v)
-	b.WriteString("</param>\n</params>\n</methodResponse>\n")
-	return []byte(b.String())
+	var b bytes.Buffer
+	writeResponse(&b, v)
+	return b.Bytes()
 }
+
+func writeResponse(b *bytes.Buffer, v any) {
+	b.WriteString("<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n")
+	encodeValue(b, v)
+	b.WriteString("</param>\n</params>\n</methodResponse>\n")
+}
+
+// bufPool keeps response buffers (and their grown capacity) for reuse.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // EncodeFault returns the methodResponse body for a fault.
 func EncodeFault(f *Fault) []byte {
-	var b strings.Builder
+	var b bytes.Buffer
 	b.WriteString("<?xml version='1.0'?>\n<methodResponse>\n<fault>\n")
 	encodeValue(&b, faultStruct(f))
 	b.WriteString("</fault>\n</methodResponse>\n")
-	return []byte(b.String())
+	return b.Bytes()
 }
 
 func faultStruct(f *Fault) Struct {
 	return Struct{{"faultCode", int64(f.Code)}, {"faultString", f.String()}}
 }
 
-func encodeValue(b *strings.Builder, v any) {
+func encodeValue(b *bytes.Buffer, v any) {
 	switch x := v.(type) {
 	case nil:
 		// 4.2.5 marshals with allow_none=False and never sends None; an
@@ -152,7 +160,7 @@ func encodeValue(b *strings.Builder, v any) {
 // what no XML parser accepts (invalid UTF-8, control characters other than
 // tab, newline and carriage return) with U+FFFD, so a log with ANSI colours
 // or binary output still yields a response clients can parse.
-func escapeText(b *strings.Builder, s string) {
+func escapeText(b *bytes.Buffer, s string) {
 	plain := true
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f || c == '&' || c == '<' || c == '>' {

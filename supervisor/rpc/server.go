@@ -1,6 +1,7 @@
 package rpc
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -100,7 +101,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out = EncodeFault(f)
 	} else {
 		s.log(config.LevelTrace, "XML-RPC method "+req.Method+"() returned successfully")
-		out = EncodeResponse(v)
+		buf := bufPool.Get().(*bytes.Buffer)
+		buf.Reset()
+		writeResponse(buf, v)
+		out = buf.Bytes()
+		defer func() {
+			if buf.Cap() <= 4<<20 { // don't pin huge log reads
+				bufPool.Put(buf)
+			}
+		}()
 	}
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
