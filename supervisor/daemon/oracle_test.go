@@ -60,7 +60,7 @@ func lifecycle(t *testing.T, cmd *exec.Cmd, dir string) []string {
 		return p.StateName
 	}
 	waitFor(t, "processes settle", 30*time.Second, func() bool {
-		return state("ok") == "RUNNING" && state("q") == "FATAL" && state("t") == "EXITED" && state("k") == "RUNNING" && state("d") == "FATAL"
+		return state("ok") == "RUNNING" && state("q") == "FATAL" && state("t") == "EXITED" && state("k") == "RUNNING" && state("d") == "FATAL" && state("dz") == "FATAL"
 	})
 	if err := c.StopProcess(ctx, "ok", true); err != nil {
 		t.Fatal(err)
@@ -91,8 +91,8 @@ var pidRE = regexp.MustCompile(`\d{2,}`)
 func perProgram(lines []string, names []string) map[string][]string {
 	out := map[string][]string{}
 	for _, l := range lines {
-		if strings.Contains(l, "waiting for") {
-			continue
+		if strings.Contains(l, "waiting for") || strings.Contains(l, "INFO hint: ") {
+			continue // timing-dependent, or our addition
 		}
 		for _, n := range names {
 			if strings.Contains(l, "'"+n+"'") || strings.Contains(l, " "+n+" ") {
@@ -108,7 +108,11 @@ func perProgram(lines []string, names []string) map[string][]string {
 // gave up/killed).
 func TestMainLogMatchesOracle(t *testing.T) {
 	requireOracle(t)
-	const programs = `
+	daemonizes, err := filepath.Abs("../../testdata/engine/daemonizes.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	programs := `
 [program:ok]
 command=/bin/sleep 1000
 [program:q]
@@ -126,13 +130,25 @@ autorestart=true
 command=/bin/sleep 1000
 directory=/nonexistent/dir
 startretries=0
+[program:dz]
+command=` + daemonizes + ` %(here)s/dz.pid
 `
 	pyDir, goDir := shortDir(t), shortDir(t)
 	pyCmd := exec.Command(oracleBinary, "-c", writeConf(t, pyDir, programs))
 	goCmd := supervisordCmd(t, "-c", writeConf(t, goDir, programs))
-	names := []string{"ok", "q", "t", "k", "d"}
+	names := []string{"ok", "q", "t", "k", "d", "dz"}
 	py := perProgram(lifecycle(t, pyCmd, pyDir), names)
-	ours := perProgram(lifecycle(t, goCmd, goDir), names)
+	goLines := lifecycle(t, goCmd, goDir)
+	ours := perProgram(goLines, names)
+	if indexOf(goLines, "INFO hint: dz exited with status 0 before startsecs") < 0 {
+		t.Error("no beginner hint for the self-daemonizing program")
+	}
+	// 4.2.5 logs t's success line only when its 1-second tick comes
+	// before the SIGCHLD of the instant exit (BB-04 shows it; it is a
+	// race there); we always log it.
+	for _, m := range []map[string][]string{py, ours} {
+		m["t"] = slices.DeleteFunc(m["t"], func(l string) bool { return strings.Contains(l, "success: t ") })
+	}
 	for _, n := range names {
 		t.Logf("%s: %d lines agree", n, len(py[n]))
 		if len(py[n]) == 0 {
