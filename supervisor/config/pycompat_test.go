@@ -196,7 +196,8 @@ func TestPercentFormatMatchesPython(t *testing.T) {
 		"%(program_name)-5s|", "%(process_num)%", "%(nope)%", "%(process_num)hd", "%(process_num)ld",
 		"%5(program_name)s", "%(program_name)é", "%d", "%x", "%c", "%(program_name)s %s %s",
 		"%(process_num)0d", "%(process_num)00005d", "%(process_num)-05d|", "%(program_name)05s",
-		"%(process_num)x%", "a%(ENV_HOME)s/b",
+		"%(process_num)x%", "a%(ENV_HOME)s/b", "0%lld", "%(process_num)lld", "%*s", "%(program_name)*d",
+		"%(process_num)*z", "%5%",
 	}
 	var cases []fmtCaseT
 	for _, f := range formats {
@@ -263,6 +264,7 @@ func TestShlexMatchesPython(t *testing.T) {
 		"A=1,B=2", "A=1,B=2,", `A="x y",B='q'`, "A=foo@bar", "K=a*b", "K=a b", "C=a b,D=1", "A=1 B=2",
 		"K=a#b", `K="a#b"`, "K=", `K=""`, "A=1\nB=2", "A=1;B=2", "A=1 x B=2", `K="it\"s"`, `K='it"s'`,
 		"PATH=/usr/bin:/bin,X=(a)+-.", `K="abc`, "K=é", "=1", "A==1", "A=1,,B=2",
+		"b\"#A=1\nK=\\", "\"x y\"\n/@A=1,(#\n'", "A=a#c\n,B=2", "A=1 #c\n,B=2",
 	}
 	var want []shlexResult
 	askPython(t, pyShlexScript, inputs, &want)
@@ -462,4 +464,84 @@ func TestINIRandomMatchesPython(t *testing.T) {
 		t.Errorf("%d of %d texts parsed; adjust the generator", parsed, len(cases))
 	}
 	t.Logf("%d of %d texts parsed without error", parsed, len(cases))
+}
+
+// TestFormatAndShlexRandomMatchPython compares generated strings through
+// the % operator, shlex.split and dict_of_key_value_pairs.
+func TestFormatAndShlexRandomMatchPython(t *testing.T) {
+	r := rand.New(rand.NewSource(8))
+	gen := func(pieces []string, max int) string {
+		var b strings.Builder
+		for j := 1 + r.Intn(max); j > 0; j-- {
+			b.WriteString(pieces[r.Intn(len(pieces))])
+		}
+		return b.String()
+	}
+	fmtPieces := []string{"%", "%%", "(", ")", "(program_name)", "(process_num)", "(nope)", "s", "d", "r", "x", "c",
+		"0", "2", "5", "-", "+", " ", "#", ".", "*", "l", "z", "a", "é"}
+	vars := map[string]string{"program_name": "web"}
+	ints := map[string]int{"process_num": 7}
+	var fcases []fmtCaseT
+	for i := 0; i < 1500; i++ {
+		fcases = append(fcases, fmtCaseT{Fmt: gen(fmtPieces, 8), Vars: vars, Ints: ints})
+	}
+	var fwant []fmtResult
+	askPython(t, pyFormatScript, fcases, &fwant)
+	if len(fwant) != len(fcases) {
+		t.Fatalf("python answered %d cases", len(fwant))
+	}
+	exp := expansions{"program_name": "web", "process_num": 7}
+	for i, c := range fcases {
+		out, err := pyFormat(c.Fmt, exp)
+		got := fmtResult{Out: out}
+		if err != nil {
+			if ke, ok := err.(*keyError); ok {
+				got.Err = "KeyError " + ke.Error()
+			} else {
+				got.Err = err.Error()
+			}
+		}
+		// An unnamed %s prints the whole dict, whose order we do not track.
+		if strings.Contains(fwant[i].Out, "{") {
+			continue
+		}
+		if got != fwant[i] {
+			t.Errorf("CFG-FMT-08 %q: ours %+v, python %+v", c.Fmt, got, fwant[i])
+		}
+	}
+	shPieces := []string{`"`, `'`, `\`, " ", "a", "b", "=", ",", "#", "@", "\n", "A=1", "K=", `"x y"`, "(", "/", ";", "é"}
+	var scases []string
+	for i := 0; i < 1500; i++ {
+		scases = append(scases, gen(shPieces, 10))
+	}
+	var swant []shlexResult
+	askPython(t, pyShlexScript, scases, &swant)
+	if len(swant) != len(scases) {
+		t.Fatalf("python answered %d cases", len(swant))
+	}
+	for i, in := range scases {
+		var got shlexResult
+		if args, err := SplitCommand(in); err != nil {
+			got.SplitErr = err.Error()
+		} else {
+			got.Split = args
+		}
+		if env, err := parseEnvironment(in); err != nil {
+			got.EnvErr = err.Error()
+		} else {
+			for _, kv := range env {
+				got.Env = append(got.Env, []string{kv.Key, kv.Value})
+			}
+		}
+		w := swant[i]
+		if len(got.Split) == 0 && len(w.Split) == 0 {
+			got.Split, w.Split = nil, nil
+		}
+		if len(got.Env) == 0 && len(w.Env) == 0 {
+			got.Env, w.Env = nil, nil
+		}
+		if !reflect.DeepEqual(got, w) {
+			t.Errorf("CFG-CMD/CFG-ENV %q:\n ours   %+v\n python %+v", in, got, w)
+		}
+	}
 }

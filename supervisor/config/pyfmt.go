@@ -94,11 +94,25 @@ type keyError struct{ name string }
 
 func (k *keyError) Error() string { return pyRepr(k.name) }
 
+// dictArg stands for the mapping itself when a spec has no (name).
+type dictArg struct{}
+
 // pyFormat evaluates Python's `format % mapping` for a mapping argument.
+// Like CPython, it keeps one "current argument": the mapping at first,
+// the looked-up value after each %(name); a '*' or a conversion consumes
+// it, and a second use finds nothing ("not enough arguments").
 func pyFormat(format string, m expansions) (string, error) {
 	rs := []rune(format)
 	var out strings.Builder
-	usedWhole := false // an unnamed spec consumed the dict itself
+	var cur any = dictArg{}
+	avail := true
+	next := func() (any, error) {
+		if !avail {
+			return nil, fmt.Errorf("not enough arguments for format string")
+		}
+		avail = false
+		return cur, nil
+	}
 	for i := 0; i < len(rs); i++ {
 		if rs[i] != '%' {
 			out.WriteRune(rs[i])
@@ -108,10 +122,10 @@ func pyFormat(format string, m expansions) (string, error) {
 		if i >= len(rs) {
 			return "", fmt.Errorf("incomplete format")
 		}
-		var (
-			value any
-			named bool
-		)
+		if rs[i] == '%' {
+			out.WriteByte('%')
+			continue
+		}
 		if rs[i] == '(' {
 			depth := 1
 			start := i + 1
@@ -133,7 +147,7 @@ func pyFormat(format string, m expansions) (string, error) {
 			if !ok {
 				return "", &keyError{key}
 			}
-			value, named = v, true
+			cur, avail = v, true
 		}
 		var flags string
 		for i < len(rs) && strings.ContainsRune("-+ #0", rs[i]) {
@@ -141,9 +155,27 @@ func pyFormat(format string, m expansions) (string, error) {
 			i++
 		}
 		width, prec := -1, -1
-		star := false
+		starArg := func() (int, error) {
+			v, err := next()
+			if err != nil {
+				return 0, err
+			}
+			n, ok := v.(int)
+			if !ok {
+				return 0, fmt.Errorf("* wants int")
+			}
+			return n, nil
+		}
 		if i < len(rs) && rs[i] == '*' {
-			star = true
+			n, err := starArg()
+			if err != nil {
+				return "", err
+			}
+			if n < 0 {
+				flags += "-"
+				n = -n
+			}
+			width = n
 			i++
 		} else {
 			for i < len(rs) && rs[i] >= '0' && rs[i] <= '9' {
@@ -161,7 +193,13 @@ func pyFormat(format string, m expansions) (string, error) {
 			i++
 			prec = 0
 			if i < len(rs) && rs[i] == '*' {
-				star = true
+				n, err := starArg()
+				if err != nil {
+					return "", err
+				}
+				if n > 0 {
+					prec = n
+				}
 				i++
 			} else {
 				for i < len(rs) && rs[i] >= '0' && rs[i] <= '9' {
@@ -173,21 +211,16 @@ func pyFormat(format string, m expansions) (string, error) {
 				}
 			}
 		}
-		if star {
-			// '*' takes its number from the argument tuple, which a
-			// mapping does not provide.
-			return "", fmt.Errorf("not enough arguments for format string")
-		}
-		for i < len(rs) && (rs[i] == 'h' || rs[i] == 'l' || rs[i] == 'L') {
-			i++
+		if i < len(rs) && (rs[i] == 'h' || rs[i] == 'l' || rs[i] == 'L') {
+			i++ // one C length modifier is accepted and ignored
 		}
 		if i >= len(rs) {
 			return "", fmt.Errorf("incomplete format")
 		}
 		conv := rs[i]
-		if conv == '%' && !named && flags == "" && width < 0 && prec < 0 {
-			out.WriteByte('%')
-			continue
+		value, err := next()
+		if err != nil {
+			return "", err
 		}
 		if !strings.ContainsRune("sradiuoxXeEfFgGc", conv) {
 			shown := conv
@@ -196,11 +229,7 @@ func pyFormat(format string, m expansions) (string, error) {
 			}
 			return "", fmt.Errorf("unsupported format character '%c' (0x%x) at index %d", shown, conv, i)
 		}
-		if !named {
-			if usedWhole {
-				return "", fmt.Errorf("not enough arguments for format string")
-			}
-			usedWhole = true
+		if _, isDict := value.(dictArg); isDict {
 			switch conv {
 			case 's', 'r', 'a':
 				value = m.pyDictRepr()

@@ -96,12 +96,28 @@ func legacyTokens(s string) ([]string, error) {
 			}
 		case isWord(r):
 			j := i
-			for j < len(rs) && (isWord(rs[j]) || rs[j] == '\'' || rs[j] == '"') {
+			var word strings.Builder
+			for j < len(rs) {
+				c := rs[j]
+				if c == '#' {
+					// Non-POSIX shlex skips the rest of the line but keeps
+					// building the same word on the next line.
+					for j < len(rs) && rs[j] != '\n' {
+						j++
+					}
+					if j < len(rs) {
+						j++
+					}
+					continue
+				}
+				if !isWord(c) && c != '\'' && c != '"' {
+					break
+				}
+				word.WriteRune(c)
 				j++
 			}
-			toks = append(toks, string(rs[i:j]))
+			toks = append(toks, word.String())
 			i = j
-			// A '#' right after a word ends it and starts a comment.
 		case r == '\'' || r == '"':
 			j := i + 1
 			for j < len(rs) && rs[j] != r {
