@@ -24,7 +24,9 @@ type Options struct {
 	// lock held. It must not call methods that change this process's state
 	// synchronously (queue the work instead).
 	Hook func(Event)
-	// GlobalEnv is [supervisord] environment=.
+	// GlobalEnv is [supervisord] environment=, applied before the program's
+	// own. config.Load already merges it into Program.Environment, so
+	// supervisord leaves this empty; it serves hand-built configs.
 	GlobalEnv config.Env
 	// Identifier and ChildLogDir name AUTO log files.
 	Identifier  string
