@@ -72,33 +72,9 @@ func (c *Client) Close() { c.http.CloseIdleConnections() }
 // Call invokes method with args and decodes the result into reply (a
 // pointer, as kolo/xmlrpc unmarshals; nil discards it).
 func (c *Client) Call(ctx context.Context, method string, args []any, reply any) error {
-	if args == nil {
-		args = []any{}
-	}
-	body, err := xmlrpc.EncodeMethodCall(method, args...)
-	if err != nil {
-		return fmt.Errorf("rpc: encode %s: %w", method, err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+	data, err := c.roundTrip(ctx, method, args)
 	if err != nil {
 		return err
-	}
-	req.Header.Set("Content-Type", "text/xml")
-	req.Header.Set("Accept", "text/xml")
-	if c.auth {
-		req.SetBasicAuth(c.user, c.pass)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return &HTTPError{StatusCode: resp.StatusCode, Status: resp.Status}
 	}
 	r := xmlrpc.Response(data)
 	if err := r.Err(); err != nil {
@@ -115,6 +91,59 @@ func (c *Client) Call(ctx context.Context, method string, args []any, reply any)
 		return fmt.Errorf("rpc: %s: bad response: %w", method, err)
 	}
 	return nil
+}
+
+// CallValue invokes method and returns the result as a plain value
+// (int64, bool, string, float64, time.Time, []any, map[string]any),
+// decoded by this package's own decoder, which is several times faster
+// than kolo/xmlrpc's on large answers.
+func (c *Client) CallValue(ctx context.Context, method string, args ...any) (any, error) {
+	data, err := c.roundTrip(ctx, method, args)
+	if err != nil {
+		return nil, err
+	}
+	v, f, err := DecodeResponse(data)
+	if err != nil {
+		return nil, fmt.Errorf("rpc: %s: bad response: %w", method, err)
+	}
+	if f != nil {
+		return nil, f
+	}
+	return v, nil
+}
+
+// roundTrip posts one call (encoded by kolo/xmlrpc) and returns the body
+// of a 200 answer.
+func (c *Client) roundTrip(ctx context.Context, method string, args []any) ([]byte, error) {
+	if args == nil {
+		args = []any{}
+	}
+	body, err := xmlrpc.EncodeMethodCall(method, args...)
+	if err != nil {
+		return nil, fmt.Errorf("rpc: encode %s: %w", method, err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "text/xml")
+	req.Header.Set("Accept", "text/xml")
+	if c.auth {
+		req.SetBasicAuth(c.user, c.pass)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, &HTTPError{StatusCode: resp.StatusCode, Status: resp.Status}
+	}
+	return data, nil
 }
 
 func faultFromString(code int, s string) *Fault {
@@ -296,16 +325,51 @@ func (c *Client) SignalAllProcesses(ctx context.Context, signal string) ([]Resul
 
 // GetProcessInfo returns one process's status.
 func (c *Client) GetProcessInfo(ctx context.Context, name string) (ProcessStatus, error) {
-	var p ProcessStatus
-	err := c.Call(ctx, "supervisor.getProcessInfo", []any{name}, &p)
-	return p, err
+	v, err := c.CallValue(ctx, "supervisor.getProcessInfo", name)
+	if err != nil {
+		return ProcessStatus{}, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return ProcessStatus{}, errors.New("rpc: getProcessInfo: result is not a struct")
+	}
+	return statusFromMap(m), nil
 }
 
-// GetAllProcessInfo returns every process's status, sorted by group and name.
+// GetAllProcessInfo returns every process's status, sorted by group and
+// name. (Decoded with our own decoder: status of many processes is the
+// hot path of supervisorctl.)
 func (c *Client) GetAllProcessInfo(ctx context.Context) ([]ProcessStatus, error) {
-	var ps []ProcessStatus
-	err := c.Call(ctx, "supervisor.getAllProcessInfo", nil, &ps)
-	return ps, err
+	v, err := c.CallValue(ctx, "supervisor.getAllProcessInfo")
+	if err != nil {
+		return nil, err
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		return nil, errors.New("rpc: getAllProcessInfo: result is not an array")
+	}
+	out := make([]ProcessStatus, 0, len(arr))
+	for _, e := range arr {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return nil, errors.New("rpc: getAllProcessInfo: element is not a struct")
+		}
+		out = append(out, statusFromMap(m))
+	}
+	return out, nil
+}
+
+func statusFromMap(m map[string]any) ProcessStatus {
+	str := func(k string) string { s, _ := m[k].(string); return s }
+	num := func(k string) int64 { n, _ := m[k].(int64); return n }
+	return ProcessStatus{
+		Name: str("name"), Group: str("group"),
+		Start: num("start"), Stop: num("stop"), Now: num("now"),
+		State: int(num("state")), StateName: str("statename"), SpawnErr: str("spawnerr"),
+		ExitStatus: int(num("exitstatus")), Logfile: str("logfile"),
+		StdoutLogfile: str("stdout_logfile"), StderrLogfile: str("stderr_logfile"),
+		PID: int(num("pid")), Description: str("description"),
+	}
 }
 
 // GetAllConfigInfo returns getAllConfigInfo's structs as maps (their

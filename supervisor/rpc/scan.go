@@ -30,6 +30,17 @@ type scanner struct {
 	i     int
 	n     int // elements seen
 	stack []*element
+	slab  []element // elements are carved from here: one allocation per 128
+}
+
+func (p *scanner) newElement(tag, ns string, nsSet bool) *element {
+	if len(p.slab) == 0 {
+		p.slab = make([]element, 128)
+	}
+	e := &p.slab[0]
+	p.slab = p.slab[1:]
+	e.tag, e.ns, e.nsSet = tag, ns, nsSet
+	return e
 }
 
 func (p *scanner) errf(format string, args ...any) error {
@@ -190,7 +201,13 @@ func (p *scanner) close(e *element) {
 func (p *scanner) addText(t []byte) {
 	e := p.stack[len(p.stack)-1]
 	if len(e.kids) == 0 {
-		e.buf = append(e.buf, t...)
+		if e.buf == nil {
+			// Usually the only chunk: alias it (capacity capped, so a
+			// later append copies instead of writing into the input).
+			e.buf = t[:len(t):len(t)]
+		} else {
+			e.buf = append(e.buf, t...)
+		}
 		e.hasText = true
 	}
 }
@@ -215,11 +232,11 @@ func (p *scanner) startTag() (*element, bool, error) {
 		switch p.b[p.i] {
 		case '>':
 			p.i++
-			return &element{tag: name, ns: ns, nsSet: nsSet}, false, nil
+			return p.newElement(name, ns, nsSet), false, nil
 		case '/':
 			if p.i+1 < len(p.b) && p.b[p.i+1] == '>' {
 				p.i += 2
-				return &element{tag: name, ns: ns, nsSet: nsSet}, true, nil
+				return p.newElement(name, ns, nsSet), true, nil
 			}
 			return nil, false, p.errf("bad start tag <%s>", name)
 		}
@@ -287,7 +304,35 @@ func (p *scanner) name() string {
 		}
 		p.i++
 	}
-	return string(p.b[start:p.i])
+	nm := p.b[start:p.i]
+	// The XML-RPC vocabulary without an allocation per tag.
+	switch string(nm) {
+	case "value":
+		return "value"
+	case "member":
+		return "member"
+	case "name":
+		return "name"
+	case "string":
+		return "string"
+	case "int":
+		return "int"
+	case "i4":
+		return "i4"
+	case "boolean":
+		return "boolean"
+	case "struct":
+		return "struct"
+	case "array":
+		return "array"
+	case "data":
+		return "data"
+	case "param":
+		return "param"
+	case "params":
+		return "params"
+	}
+	return string(nm)
 }
 
 func (p *scanner) skipSpace() bool {
