@@ -28,9 +28,11 @@
 //   - shlex.go splits command= (POSIX) and environment= (4.2.5's legacy
 //     tokenizer with its quirks).
 //   - values.go holds the value types of datatypes.py.
-//   - load.go follows ServerOptions.read_config step by step, in the same
-//     order, so that the first error reported is the one 4.2.5 reports;
-//     groups.go does process_groups_from_parser and _processes_from_section.
+//   - load.go runs ServerOptions.read_config's steps in 4.2.5's order, so
+//     that the first error reported is the one 4.2.5 reports: include.go
+//     ([include]), sections.go ([supervisord], [rpcinterface:x], the HTTP
+//     servers, realize), groups.go (process_groups_from_parser and
+//     _processes_from_section). reader.go reads keys like saneget.
 //   - unknown.go lists the keys 4.2.5 reads, to warn about ignored ones.
 //
 // Where we knowingly differ from 4.2.5: entry points ([rpcinterface:x]
