@@ -105,6 +105,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 	r := &runner{flags: f, load: load, stdout: stdout, stderr: stderr, statusFD: statusFD}
 	r.reaper = process.NewReaper(true, reapedUnknown(func() *logfile.Logger { return r.logger.Load() }))
+	r.reaper.OnSIGCHLD(func() { r.logger.Load().Debug("received SIGCHLD indicating a child quit") })
 	defer r.reaper.Close()
 	first := true
 	for {

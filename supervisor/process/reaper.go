@@ -21,6 +21,7 @@ type Reaper struct {
 	all     bool
 	procs   map[int]func(syscall.WaitStatus)
 	unknown func(pid int, ws syscall.WaitStatus)
+	onChld  func()
 	sigs    chan os.Signal
 	done    chan struct{}
 	wg      sync.WaitGroup
@@ -56,9 +57,23 @@ func (r *Reaper) loop() {
 		case <-r.done:
 			return
 		case <-r.sigs:
+			r.mu.Lock()
+			fn := r.onChld
+			r.mu.Unlock()
+			if fn != nil {
+				fn()
+			}
 			r.reap()
 		}
 	}
+}
+
+// OnSIGCHLD sets a function called each time SIGCHLD is handled, before
+// the children are collected (supervisord logs it at debug level).
+func (r *Reaper) OnSIGCHLD(fn func()) {
+	r.mu.Lock()
+	r.onChld = fn
+	r.mu.Unlock()
 }
 
 // Poke makes the reaper look for exited children now (a SIGCHLD that
