@@ -39,7 +39,7 @@
 // factories, result_handler) cannot be imported, so only the ones a 4.2.5
 // install ships are accepted; log and socket paths are made absolute
 // against the working directory at load time; a [group:x]'s processes are
-// sorted by (priority, name); invalid UTF-8 is an error rather
+// sorted by (priority, name); numprocs above 10000 is refused; invalid UTF-8 is an error rather
 // than a Python traceback.
 //
 // Tests: golden results for every file in testdata/config, a differential

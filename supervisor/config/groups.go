@@ -312,6 +312,9 @@ func gidForUID(uid int) int {
 	return -1
 }
 
+// maxNumprocs bounds numprocs, so that a typo cannot exhaust memory.
+const maxNumprocs = 10000
+
 // processes is _processes_from_section: one Program per process number,
 // with errors suffixed by the section and file (CFG-PROG-10).
 func (l *loader) processes(section, groupName string) ([]*Program, error) {
@@ -379,6 +382,10 @@ func (l *loader) processes(section, groupName string) ([]*Program, error) {
 	numprocs, err := r.integer("numprocs", "1", common)
 	if err != nil {
 		return nil, err
+	}
+	if numprocs > maxNumprocs {
+		// 4.2.5 would try to build them all and exhaust memory; we refuse.
+		return nil, r.errAt("numprocs", fmt.Errorf("numprocs %d is more than we support (%d)", numprocs, maxNumprocs))
 	}
 	numprocsStart, err := r.integer("numprocs_start", "0", common)
 	if err != nil {

@@ -257,6 +257,7 @@ var refCases = []refCase{
 		expect(t, "a_10", prog(c, "a_10").ProcessNum, 10)
 		expect(t, "group size", len(group(c, "a").Programs), 2)
 	}},
+	{id: "CFG-PROG-02/limit", conf: "[program:a]\ncommand=/bin/cat\nprocess_name=%(process_num)d\nnumprocs=100000000\n", wantErr: "numprocs 100000000 is more than we support (10000) in section 'program:a'"},
 	{id: "CFG-PROG-03", conf: "[program:a]\ncommand=/bin/cat\nstopasgroup=true\nkillasgroup=false\n", wantErr: "Cannot set stopasgroup=true and killasgroup=false"},
 	{id: "CFG-PROG-03/default", conf: "[program:a]\ncommand=/bin/cat\nstopasgroup=true\n", check: func(t *testing.T, c *Config, _ string) {
 		expect(t, "killasgroup", prog(c, "a").Killasgroup, true)
