@@ -39,8 +39,9 @@
 // factories, result_handler) cannot be imported, so only the ones a 4.2.5
 // install ships are accepted; log and socket paths are made absolute
 // against the working directory at load time; a [group:x]'s processes are
-// sorted by (priority, name); numprocs above 10000 is refused; invalid UTF-8 is an error rather
-// than a Python traceback.
+// sorted by (priority, name); numprocs above 10000 is refused; invalid
+// UTF-8 is an error rather than a Python traceback; a bare %s (no name),
+// which Python fills with the whole expansion dict, lists it sorted.
 //
 // Tests: golden results for every file in testdata/config, a differential
 // test against Debian's Python supervisord (accept/reject and message),
