@@ -135,3 +135,14 @@ func TestDecodeLargeText(t *testing.T) {
 		t.Fatalf("got %d bytes", len(got))
 	}
 }
+
+func TestEncodeRequestMatchesPython(t *testing.T) {
+	// testdata/rpc/requests were written by Python's xmlrpc.client.dumps.
+	want, err := os.ReadFile(filepath.Join("..", "..", "testdata", "rpc", "requests", "27-signalProcess.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rpc.EncodeRequest("supervisor.signalProcess", "cat", "HUP"); string(got) != string(want) {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

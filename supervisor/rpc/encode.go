@@ -66,6 +66,21 @@ func writeResponse(b *bytes.Buffer, v any) {
 // bufPool keeps response buffers (and their grown capacity) for reuse.
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// EncodeRequest returns a methodCall body in Python xmlrpclib's layout.
+func EncodeRequest(method string, params ...any) []byte {
+	var b bytes.Buffer
+	b.WriteString("<?xml version='1.0'?>\n<methodCall>\n<methodName>")
+	escapeText(&b, method)
+	b.WriteString("</methodName>\n<params>\n")
+	for _, p := range params {
+		b.WriteString("<param>\n")
+		encodeValue(&b, p)
+		b.WriteString("</param>\n")
+	}
+	b.WriteString("</params>\n</methodCall>\n")
+	return b.Bytes()
+}
+
 // EncodeFault returns the methodResponse body for a fault.
 func EncodeFault(f *Fault) []byte {
 	var b bytes.Buffer

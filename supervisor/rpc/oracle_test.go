@@ -180,22 +180,9 @@ func ours(s *rpc.Server, body []byte) (int, []byte) {
 	return rec.Code, rec.Body.Bytes()
 }
 
-// rpcCall builds a request body with string/int params.
+// rpcCall builds a request body.
 func rpcCall(method string, params ...any) string {
-	var b strings.Builder
-	for _, p := range params {
-		b.WriteString("<param>\n")
-		b.WriteString(valueXML(p))
-		b.WriteString("</param>\n")
-	}
-	return call(method, b.String())
-}
-
-func valueXML(v any) string {
-	full := string(rpc.EncodeResponse(v))
-	start := strings.Index(full, "<param>\n") + len("<param>\n")
-	end := strings.LastIndex(full, "</param>")
-	return full[start:end]
+	return string(rpc.EncodeRequest(method, params...))
 }
 
 var (
