@@ -79,6 +79,12 @@ func listenUnix(c *config.UnixHTTPServer, stderr io.Writer) (net.Listener, error
 				return nil, &ListenError{Msg: addrInUse, Err: syscall.EADDRINUSE}
 			}
 			if errors.Is(linkErr, os.ErrExist) {
+				// 4.2.5 unlinks whatever is there; we only remove a
+				// socket, never a user's file configured by mistake.
+				if st, err := os.Lstat(c.File); err == nil && st.Mode()&os.ModeSocket == 0 {
+					return nil, &ListenError{Msg: fmt.Sprintf(
+						"Cannot open an HTTP server: %s exists and is not a socket; refusing to remove it", c.File), Err: linkErr}
+				}
 				fmt.Fprintf(stderr, "Unlinking stale socket %s\n", c.File)
 				_ = os.Remove(c.File)
 				time.Sleep(staleRetryDelay)

@@ -457,3 +457,27 @@ func waitState(t *testing.T, b rpc.Backend, want string) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestUnixSocketPathIsARegularFile(t *testing.T) {
+	dir := sockDir(t)
+	path := filepath.Join(dir, "precious.txt")
+	if err := os.WriteFile(path, []byte("keep me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := New(&config.Config{UnixHTTPServer: &config.UnixHTTPServer{File: path, Chmod: 0o700}}, rpctest.New(), nil)
+	var stderr bytes.Buffer
+	s.Stderr = &stderr
+	err := s.Listen()
+	if err == nil || !strings.Contains(err.Error(), "is not a socket") {
+		t.Fatalf("Listen = %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "keep me" {
+		t.Errorf("file was touched: %q", b)
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("stderr %q", stderr.String())
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("left behind: %v", ents)
+	}
+}
