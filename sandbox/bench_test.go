@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,12 +70,14 @@ func BenchmarkStartToPrompt(b *testing.B) {
 	root := benchRoot(b)
 	ctx := context.Background()
 	var total time.Duration
+	var toPrompt, toCreate []time.Duration
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
 		s, err := Create(ctx, "bench", Options{StateRoot: root, Rootfs: rootfs})
 		if err != nil {
 			b.Fatal(err)
 		}
+		toCreate = append(toCreate, time.Since(start))
 		w := &promptWriter{ch: make(chan struct{})}
 		sctx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
@@ -90,6 +93,7 @@ func BenchmarkStartToPrompt(b *testing.B) {
 			b.Fatal("no prompt")
 		}
 		total += time.Since(start)
+		toPrompt = append(toPrompt, time.Since(start))
 		b.StopTimer()
 		cancel()
 		<-done
@@ -109,6 +113,8 @@ func BenchmarkStartToPrompt(b *testing.B) {
 	}
 	base /= runs
 	b.ReportMetric(float64(perOp.Microseconds())/1000, "ms-to-prompt")
+	b.ReportMetric(float64(median(toPrompt).Microseconds())/1000, "ms-to-prompt-p50")
+	b.ReportMetric(float64(median(toCreate).Microseconds())/1000, "ms-create-p50")
 	b.ReportMetric(float64(base.Microseconds())/1000, "ms-unshare-true")
 	b.ReportMetric(float64(perOp)/float64(base), "x-unshare")
 }
@@ -231,4 +237,10 @@ func pssKB(pid int) int {
 		}
 	}
 	return 0
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
