@@ -85,18 +85,26 @@ func procStartTime(pid int) (start uint64, zombie bool, err error) {
 	if err != nil {
 		return 0, false, err
 	}
-	// The command name may hold spaces and parentheses: skip past the last ')'.
-	s := string(b)
+	return parseProcStat(string(b))
+}
+
+// parseProcStat reads the state and start time from proc(5) stat content.
+// The command name may hold spaces and parentheses: fields are counted from
+// the last ')'.
+func parseProcStat(s string) (start uint64, zombie bool, err error) {
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return 0, false, errors.New("bad /proc stat")
+		return 0, false, errors.New("proc stat: no ')' after the command name")
 	}
 	f := strings.Fields(s[i+1:])
 	if len(f) < 20 {
-		return 0, false, errors.New("bad /proc stat")
+		return 0, false, fmt.Errorf("proc stat: %d fields after the command name, want at least 20", len(f))
 	}
 	start, err = strconv.ParseUint(f[19], 10, 64)
-	return start, f[0] == "Z", err
+	if err != nil {
+		return 0, false, fmt.Errorf("proc stat: bad start time %q", f[19])
+	}
+	return start, f[0] == "Z", nil
 }
 
 // alive reports whether the recorded init agent still runs (a zombie counts
