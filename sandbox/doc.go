@@ -17,6 +17,12 @@
 //   - a private /proc, a read-only /sys, a minimal /dev with a new devpts
 //     instance, and tmpfs /tmp and /run.
 //
+// Commands are forked from one agent thread whose capability bounding set
+// lacks CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_SYS_RAWIO and the like, so root in
+// the sandbox can use sudo, chown, bind :80 and manage its own loopback, but
+// cannot mount, remount /sys, load modules or create device nodes; and the
+// user namespace keeps even the capabilities it has from reaching the host.
+//
 // The agent then serves requests on a SOCK_SEQPACKET unix socket in the
 // sandbox's state directory (reachable from the host only). A request names a
 // command, a user (root or the student "shiyanlou"), environment and working
@@ -24,6 +30,14 @@
 // and for terminal sessions the agent allocates a pty from the sandbox's own
 // devpts and hands the master back. The agent is the only waiter for its
 // children and reaps orphans (it owns every process in its PID namespace).
+//
+// Check scripts travel as a memfd, never touching the sandbox's disk, and run
+// as root: the student cannot read or change them.
+//
+// The same agent runs as PID 1 of a Kubernetes pod ([PodInitEnv]); [Pod] is
+// the backend that reaches it through kubectl exec. [Sandbox] is the one
+// interface over both; sandbox/labtarget adapts it to the checker's
+// runner.Target and provides the `lab start/stop/reset/gc` commands.
 //
 // State of each sandbox is recorded on disk (state.json in its directory under
 // [DefaultStateRoot]); [Stop] and [GC] use it to clean up after a crashed

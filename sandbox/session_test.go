@@ -179,3 +179,43 @@ func TestShellSession(t *testing.T) {
 		t.Fatal("Shell did not return after Ctrl-D")
 	}
 }
+
+// TestShellCancelled: ending the session from the caller's side (what
+// SIGTERM/SIGHUP to `lab start` do) hangs up the shell and restores the
+// caller's terminal.
+func TestShellCancelled(t *testing.T) {
+	s := newSandbox(t, Options{})
+	master, tty, scr := userTerminal(t)
+	before, _ := term.GetState(int(tty.Fd()))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := Shell(ctx, s, ShellRequest{In: tty, Out: tty})
+		done <- err
+	}()
+	master.Write([]byte("echo $((3*3))up\r"))
+	scr.waitFor(t, 0, "9up")
+	cancel()
+	select {
+	case err := <-done:
+		if err != context.Canceled {
+			t.Errorf("Shell = %v, want context.Canceled", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Shell did not return after cancel")
+	}
+	if after, _ := term.GetState(int(tty.Fd())); !term.Equal(after, before) {
+		t.Error("terminal not restored")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, _ := run(t, s, Root, "pgrep -c -x bash || true")
+		if out == "0\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("hung-up shell still runs: %q", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
