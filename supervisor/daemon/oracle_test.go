@@ -59,9 +59,22 @@ func lifecycle(t *testing.T, cmd *exec.Cmd, dir string) []string {
 		}
 		return p.StateName
 	}
-	waitFor(t, "processes settle", 30*time.Second, func() bool {
-		return state("ok") == "RUNNING" && state("q") == "FATAL" && state("t") == "EXITED" && state("k") == "RUNNING" && state("d") == "FATAL" && state("dz") == "FATAL"
-	})
+	want := map[string]string{"ok": "RUNNING", "q": "FATAL", "t": "EXITED", "k": "RUNNING", "d": "FATAL", "dz": "FATAL"}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		got := map[string]string{}
+		for n := range want {
+			got[n] = state(n)
+		}
+		if fmt.Sprint(got) == fmt.Sprint(want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(filepath.Join(dir, "sd.log"))
+			t.Fatalf("processes did not settle: %v\n%s", got, b)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if err := c.StopProcess(ctx, "ok", true); err != nil {
 		t.Fatal(err)
 	}
