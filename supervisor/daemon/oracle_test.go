@@ -216,7 +216,7 @@ startsecs=0
 		}()
 		conf := filepath.Join(dir, "sd.conf")
 		var out string
-		waitFor(t, "settled status", 30*time.Second, func() bool {
+		waitFor(t, "settled status", 60*time.Second, func() bool {
 			b, _ := exec.Command("/usr/bin/supervisorctl", "-c", conf, "status").Output()
 			out = string(b)
 			return strings.Count(out, "RUNNING") == 3 && strings.Contains(out, "FATAL") && strings.Contains(out, "EXITED")
@@ -277,7 +277,7 @@ autostart=false
 			b, _ := exec.Command("/usr/bin/supervisorctl", append([]string{"-c", conf}, args...)...).CombinedOutput()
 			return string(b)
 		}
-		waitFor(t, "a running", 30*time.Second, func() bool { return strings.Contains(ctl("status", "a"), "RUNNING") })
+		waitFor(t, "a running", 60*time.Second, func() bool { return strings.Contains(ctl("status", "a"), "RUNNING") })
 		ctl("start", "g:y")
 		writeConf(t, dir, after)
 		var out strings.Builder
@@ -347,7 +347,7 @@ startsecs=0
 			b, _ := c.CombinedOutput()
 			return fmt.Sprintf("%s[exit %d]\n", b, c.ProcessState.ExitCode())
 		}
-		waitFor(t, "settled", 30*time.Second, func() bool {
+		waitFor(t, "settled", 60*time.Second, func() bool {
 			s := ctl("status")
 			return strings.Count(s, "RUNNING") == 4 && strings.Contains(s, "BACKOFF")
 		})
