@@ -3,6 +3,7 @@ package sandbox
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"fmt"
 	"net"
 	"os"
@@ -96,6 +97,13 @@ func MaybeRunInit() {
 	}
 	fmt.Fprintln(sync, "ready")
 	sync.Close()
+	// Serve only once the controller recorded our pid (see startInit).
+	commit := os.NewFile(4, "commit")
+	var word [3]byte
+	if n, _ := io.ReadFull(commit, word[:]); n != 3 || string(word[:]) != "ok\n" {
+		os.Exit(1)
+	}
+	commit.Close()
 	os.Exit(a.serve())
 }
 

@@ -179,3 +179,33 @@ func TestStudentWrecksSandbox(t *testing.T) {
 		t.Fatalf("host damaged: %v", err)
 	}
 }
+
+// TestUncommittedAgentExits: an agent whose controller dies before
+// recording its pid (commit pipe closed unsent) exits by itself, so no
+// unrecorded sandbox survives a controller killed mid-start.
+func TestUncommittedAgentExits(t *testing.T) {
+	needRoot(t)
+	dir := stateDir(testRoot(t), "u")
+	if err := os.MkdirAll(dir+"/root", 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg := initConfig{Name: "u", Dir: dir, Lower: dir + "/lower", Hostname: "h", UpperSize: 1 << 20, TmpSize: 1 << 20, MapsIDs: true}
+	proc, syncR, commitW, err := startInit(&cfg, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proc.Kill(); proc.Wait() })
+	line, _ := bufio.NewReader(syncR).ReadString('\n')
+	syncR.Close()
+	if line != "ready\n" {
+		t.Fatalf("agent said %q", line)
+	}
+	commitW.Close() // the controller "dies" here
+	exited := make(chan struct{})
+	go func() { proc.Wait(); close(exited) }()
+	select {
+	case <-exited:
+	case <-time.After(20 * time.Second):
+		t.Fatal("uncommitted agent still runs")
+	}
+}

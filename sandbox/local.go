@@ -145,6 +145,9 @@ func Create(ctx context.Context, name string, opts Options) (*Local, error) {
 	}
 	// Record before starting so that a controller killed mid-start still
 	// leaves enough behind for GC.
+	if err := writeState(dir, st); err != nil {
+		return fail(err)
+	}
 	if cg, err := createCgroups(name, opts.PidsMax, opts.MemoryMax); err == nil {
 		st.Cgroups = cg
 	} else {
@@ -154,12 +157,13 @@ func Create(ctx context.Context, name string, opts Options) (*Local, error) {
 	if err := writeState(dir, st); err != nil {
 		return fail(err)
 	}
-	proc, syncR, err := startInit(&cfg, dir)
+	proc, syncR, commitW, err := startInit(&cfg, dir)
 	if err != nil {
 		return fail(err)
 	}
 	s.proc = proc
 	defer syncR.Close()
+	defer commitW.Close()
 	st.Pid = proc.Pid
 	st.StartTime, _, _ = procStartTime(proc.Pid)
 	if err := writeState(dir, st); err != nil {
@@ -177,6 +181,10 @@ func Create(ctx context.Context, name string, opts Options) (*Local, error) {
 	line = strings.TrimSpace(line)
 	switch {
 	case line == "ready":
+		// The pid is on disk: the agent may now outlive us.
+		if _, err := commitW.Write([]byte("ok\n")); err != nil {
+			return fail(fmt.Errorf("agent exited after setup: %w", err))
+		}
 		return s, nil
 	case strings.HasPrefix(line, "error: "):
 		return fail(errors.New(strings.TrimPrefix(line, "error: ")))
@@ -199,21 +207,32 @@ func Create(ctx context.Context, name string, opts Options) (*Local, error) {
 // In host mode the lower layer is a non-recursive bind of / made in a
 // private mount namespace of one locked OS thread: the agent's namespaces
 // inherit it, the host never sees it, and the thread dies afterwards.
-func startInit(cfg *initConfig, dir string) (*os.Process, *os.File, error) {
+//
+// The agent reports on syncR ("ready" or "error: ...") and then waits for
+// "ok" on commitW, which the controller sends once the agent's pid is
+// recorded: a controller killed before that leaves no unrecorded agent
+// behind, since the agent exits when commitW closes unsent.
+func startInit(cfg *initConfig, dir string) (proc *os.Process, syncR, commitW *os.File, err error) {
 	raw, err := json.Marshal(cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	logf, err := os.OpenFile(filepath.Join(dir, "init.log"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer logf.Close()
 	syncR, syncW, err := os.Pipe()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer syncW.Close()
+	commitR, commitW, err := os.Pipe()
+	if err != nil {
+		syncR.Close()
+		return nil, nil, nil, err
+	}
+	defer commitR.Close()
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/exe",
 		Args:       []string{initArg0, cfg.Name},
@@ -221,7 +240,7 @@ func startInit(cfg *initConfig, dir string) (*os.Process, *os.File, error) {
 		Dir:        "/",
 		Stdout:     logf,
 		Stderr:     logf,
-		ExtraFiles: []*os.File{syncW},
+		ExtraFiles: []*os.File{syncW, commitR},
 		SysProcAttr: &syscall.SysProcAttr{
 			Setsid: true,
 			Cloneflags: unix.CLONE_NEWUSER | unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS |
@@ -246,9 +265,10 @@ func startInit(cfg *initConfig, dir string) (*os.Process, *os.File, error) {
 	})
 	if err != nil {
 		syncR.Close()
-		return nil, nil, fmt.Errorf("start init agent: %w", err)
+		commitW.Close()
+		return nil, nil, nil, fmt.Errorf("start init agent: %w", err)
 	}
-	return cmd.Process, syncR, nil
+	return cmd.Process, syncR, commitW, nil
 }
 
 // onThrowawayThread runs f on an OS thread that dies afterwards, so that
