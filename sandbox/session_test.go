@@ -136,6 +136,18 @@ func TestShellSession(t *testing.T) {
 		typeIn("cat /tmp/v.txt | tr a-z A-Z\r")
 		at = scr.waitFor(t, at, "HELLO FROM VIM")
 	})
+	t.Run("less and top", func(t *testing.T) {
+		typeIn("less /etc/passwd\r")
+		at = scr.waitFor(t, at, "root:")
+		typeIn("q")
+		at = scr.waitFor(t, at, "$ ")
+		typeIn("top -d 0.2\r")
+		at = scr.waitFor(t, at, "Tasks:")
+		typeIn("q")
+		at = scr.waitFor(t, at, "$ ")
+		typeIn("echo $((5+5))back\r")
+		at = scr.waitFor(t, at, "10back")
+	})
 	t.Run("ctrl-z suspends", func(t *testing.T) {
 		typeIn("sleep 1000\r")
 		time.Sleep(200 * time.Millisecond)
