@@ -58,7 +58,7 @@ func TestCheckScriptHiddenFromStudent(t *testing.T) {
 	s := newSandbox(t, Options{})
 	done := make(chan CheckResult, 1)
 	go func() {
-		res, err := s.Check(context.Background(), "# SECRET-MARKER\nsleep 3", CheckOptions{})
+		res, err := s.Check(context.Background(), "# SECRET-MARKER\nfor i in $(seq 600); do test -e /tmp/probed && exit 0; sleep 0.05; done; exit 1", CheckOptions{})
 		if err != nil {
 			t.Error(err)
 		}
@@ -72,7 +72,10 @@ cat /proc/[0-9]*/fd/3 2>/dev/null | grep -c SECRET-MARKER`
 	if out, _ := run(t, s, Root, probe); out == "0\n" {
 		t.Errorf("root could not read the script either (%q): the probe proves nothing", out)
 	}
-	<-done
+	run(t, s, Root, "touch /tmp/probed")
+	if res := <-done; !res.Passed {
+		t.Errorf("the check did not outlive the probes: %+v", res)
+	}
 }
 
 func TestExecStdin(t *testing.T) {
