@@ -43,7 +43,7 @@ func registered() []Extension {
 type subscribers struct {
 	mu      sync.Mutex
 	events  []func(process.Event)
-	output  []func(p *process.Process, channel string, data []byte)
+	output  []func(p *process.Process, channel string, pid int, data []byte)
 	comm    []func(p *process.Process, channel string, pid int, data []byte)
 	state   []func(rpc.SupervisorState)
 	groups  []func(group string, added bool)
@@ -60,8 +60,9 @@ func (s *Supervisor) OnProcessEvent(fn func(process.Event)) {
 	s.subs.mu.Unlock()
 }
 
-// OnOutput subscribes to every chunk of child output (PROCESS_LOG_*).
-func (s *Supervisor) OnOutput(fn func(p *process.Process, channel string, data []byte)) {
+// OnOutput subscribes to every chunk of child output outside capture
+// blocks (PROCESS_LOG_*, event listener protocol); pid is the run's.
+func (s *Supervisor) OnOutput(fn func(p *process.Process, channel string, pid int, data []byte)) {
 	s.subs.mu.Lock()
 	s.subs.output = append(s.subs.output, fn)
 	s.subs.hasOut = true
@@ -102,12 +103,12 @@ func (s *Supervisor) emitEvent(ev process.Event) {
 	}
 }
 
-func (s *Supervisor) emitOutput(p *process.Process, channel string, data []byte) {
+func (s *Supervisor) emitOutput(p *process.Process, channel string, pid int, data []byte) {
 	s.subs.mu.Lock()
 	fns := s.subs.output
 	s.subs.mu.Unlock()
 	for _, fn := range fns {
-		fn(p, channel, data)
+		fn(p, channel, pid, data)
 	}
 }
 

@@ -103,7 +103,7 @@ func (s *Supervisor) Mood() rpc.SupervisorState { return rpc.SupervisorState(s.m
 
 // outputHook and commHook are nil without subscribers, so that output is
 // not handed around for nothing.
-func (s *Supervisor) outputHook() func(*process.Process, string, []byte) {
+func (s *Supervisor) outputHook() func(*process.Process, string, int, []byte) {
 	s.subs.mu.Lock()
 	defer s.subs.mu.Unlock()
 	if !s.subs.hasOut {

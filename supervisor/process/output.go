@@ -149,8 +149,10 @@ func (c *channel) feed(data []byte) {
 		if c.capturing {
 			token = endToken
 		}
-		// As 4.2.5, wait for more data than a token's length before looking.
-		if len(c.pending) <= len(token) {
+		// Unlike 4.2.5 (CAP-02), only a tail that may begin a token is held
+		// back; 4.2.5 also holds anything shorter than a token, so a short
+		// last line could stay out of the log for good.
+		if len(c.pending) == 0 {
 			return
 		}
 		data := c.pending
@@ -173,8 +175,8 @@ func (c *channel) feed(data []byte) {
 	}
 }
 
-// eof flushes what 4.2.5 would keep waiting for forever (a tail shorter
-// than a token): the child wrote it, so it goes to the log.
+// eof flushes a held-back tail: the child wrote it, so it goes to the log
+// (or, inside an unterminated block, to the capture buffer).
 func (c *channel) eof() {
 	if len(c.pending) > 0 {
 		data := c.pending
@@ -226,8 +228,10 @@ func (c *channel) log(data []byte) {
 	if lg := p.log(); lg.Enabled(config.LevelDebug) {
 		lg.Debug("'%s' %s output:\n%s", p.cfg.Name, c.name, data)
 	}
-	if p.opts.Output != nil {
-		p.opts.Output(p, c.name, data)
+	// PROCESS_LOG_* events are documented as not emitted in capture mode
+	// (4.2.5's code emits them anyway); we follow the documentation.
+	if p.opts.Output != nil && !c.capturing {
+		p.opts.Output(p, c.name, c.pid, data)
 	}
 }
 

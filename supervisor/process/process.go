@@ -35,8 +35,10 @@ type Options struct {
 	// spawns (autostart, autorestart, backoff retries; PST-20). nil: yes.
 	MayAutoSpawn func() bool
 	// Output, when set, receives every chunk the child writes ("stdout" or
-	// "stderr"), after it is logged; the slice must not be retained.
-	Output func(p *Process, channel string, data []byte)
+	// "stderr") outside capture blocks, after it is logged (PROCESS_LOG_*,
+	// listener protocol); the slice must not be retained. 
+	// pid identifies the run that wrote it.
+	Output func(p *Process, channel string, pid int, data []byte)
 	// Comm, when set, receives each block a child wrote between
 	// <!--XSUPERVISOR:BEGIN--> and <!--XSUPERVISOR:END--> on a channel
 	// with *_capture_maxbytes > 0 (PROCESS_COMMUNICATION events).
