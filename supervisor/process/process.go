@@ -36,7 +36,7 @@ type Options struct {
 	MayAutoSpawn func() bool
 	// Output, when set, receives every chunk the child writes ("stdout" or
 	// "stderr") outside capture blocks, after it is logged (PROCESS_LOG_*,
-	// listener protocol); the slice must not be retained. 
+	// listener protocol); the slice must not be retained.
 	// pid identifies the run that wrote it.
 	Output func(p *Process, channel string, pid int, data []byte)
 	// Comm, when set, receives each block a child wrote between
