@@ -7,9 +7,13 @@ import (
 	"os"
 )
 
-// The logfile package had no exported reader when this was written, so
-// the offset rules of 4.2.5's options.py readFile/tailFile live here, on
-// plain file reads. Log writers flush every write, so the file is current.
+// The offset rules of 4.2.5's options.py readFile/tailFile, on plain file
+// reads (log writers flush every write, so the file is current). These
+// were written before package logfile exported ReadFile/TailFile; we keep
+// ours because they bound the allocation by what the file holds (a client
+// asking for length 1<<40 must not make supervisord allocate a terabyte)
+// and saturate offset+length instead of wrapping around. They are checked
+// against options.py itself in TestLogOffsetsMatchPython.
 
 // errBadArguments and errReadFailed are readFile's two failure kinds.
 var (
