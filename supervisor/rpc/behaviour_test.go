@@ -354,3 +354,34 @@ func TestBinaryLogParsesInPython(t *testing.T) {
 		t.Errorf("python read %s", got)
 	}
 }
+
+// TestStopDuringWaitedStart: another client's stop ends a waiting start
+// with ABNORMAL_TERMINATION (RPC-12), without blocking either client.
+func TestStopDuringWaitedStart(t *testing.T) {
+	fake := rpctest.New(rpctest.Program{Group: "slow", Name: "slow", Argv: []string{"sleep", "1000"}, Startsecs: time.Hour})
+	defer fake.Close()
+	srv := rpc.NewServer(fake, nil)
+	done := make(chan error, 1)
+	go func() {
+		_, err := srv.Call(context.Background(), "supervisor.startProcess", []any{"slow"})
+		done <- err
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		info, _ := fake.ProcessInfo("slow", "slow")
+		if info.State == rpc.StateStarting {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("never STARTING")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := srv.Call(context.Background(), "supervisor.stopProcess", []any{"slow"}); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	err := <-done
+	if f := faultOf(t, nil, err); f.String() != "ABNORMAL_TERMINATION: slow" {
+		t.Fatalf("waiting start ended with %v", f)
+	}
+}
