@@ -79,8 +79,8 @@ func TestCaptureLosesNoBytesCAP02(t *testing.T) {
 	}
 }
 
-// EVT-04 and CAP-01 through Output: PROCESS_LOG_* for logged bytes only,
-// PROCESS_COMMUNICATION_* for blocks.
+// EVT-04 and CAP-01 through Output: PROCESS_LOG_* for every chunk (block
+// bytes too, as Debian's 4.2.5 does), PROCESS_COMMUNICATION_* for blocks.
 func TestOutputEventsEVT04(t *testing.T) {
 	bus := NewBus()
 	var mu sync.Mutex
@@ -99,6 +99,7 @@ func TestOutputEventsEVT04(t *testing.T) {
 	o.Close()
 	want := []string{
 		"PROCESS_LOG_STDERR|processname:ssh groupname:ssh pid:12 channel:stderr\none\n",
+		"PROCESS_LOG_STDERR|processname:ssh groupname:ssh pid:12 channel:stderr\nsecret",
 		"PROCESS_COMMUNICATION_STDERR|processname:ssh groupname:ssh pid:12\nsecret",
 		"PROCESS_LOG_STDERR|processname:ssh groupname:ssh pid:12 channel:stderr\ntwo\n",
 	}
