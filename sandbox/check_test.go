@@ -64,8 +64,10 @@ func TestCheckScriptHiddenFromStudent(t *testing.T) {
 		}
 		done <- res
 	}()
-	probe := `for i in $(seq 100); do pgrep -f lab-check >/dev/null && break; sleep 0.05; done
-cat /proc/[0-9]*/fd/3 2>/dev/null | grep -c SECRET-MARKER`
+	// The check runs as "/bin/bash /proc/self/fd/3"; "[3]" keeps the
+	// probe's own command line from matching.
+	probe := `for i in $(seq 200); do pid=$(pgrep -f '^/bin/bash /proc/self/fd/[3]') && break; sleep 0.05; done
+timeout 5 cat /proc/$pid/fd/3 2>/dev/null | grep -c SECRET-MARKER`
 	if out, _ := run(t, s, Student, probe); out != "0\n" {
 		t.Errorf("student read the check script: %q", out)
 	}

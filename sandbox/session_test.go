@@ -165,7 +165,7 @@ func TestShellSession(t *testing.T) {
 			t.Fatalf("Shell = %d, %v; want 3, nil", r.code, r.err)
 		}
 	case <-time.After(20 * time.Second):
-		t.Fatal("Shell did not return after exit")
+		t.Fatalf("Shell did not return after exit; screen:\n%q", scr.String()[max(0, at-300):])
 	}
 	after, _ := term.GetState(int(tty.Fd()))
 	if !term.Equal(after, before) {
