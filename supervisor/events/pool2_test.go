@@ -1,0 +1,178 @@
+package events
+
+import (
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/supervisorlab/supervisorlab/supervisor/config"
+)
+
+// A pool built from a parsed [eventlistener:x] with numprocs=2: events
+// go to whichever listener is READY first, each exactly once.
+func TestPoolFromConfigTwoListeners(t *testing.T) {
+	cfg, err := config.Load(filepath.Join(testdata, "pool.conf"), config.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g *config.Group
+	for _, x := range cfg.Groups {
+		if x.Kind == config.KindEventListener {
+			g = x
+		}
+	}
+	if g == nil {
+		t.Fatal("no eventlistener group")
+	}
+	log := &recLog{}
+	pc, err := PoolConfigFor(g, cfg.Supervisord.Identifier, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pc.Name != "watch" || pc.BufferSize != 4 || pc.Server != "labsup" ||
+		!slices.Equal(pc.Events, []Type{TypeProcessState, TypeProcessGroup, TypeTick60}) {
+		t.Fatalf("pool config %+v", pc)
+	}
+	bus := NewBus()
+	p := NewPool(bus, pc)
+	t.Cleanup(p.Close)
+	dir := t.TempDir()
+	var logs []string
+	for _, prog := range g.Programs {
+		l := p.AddListener(prog.Name)
+		out := filepath.Join(dir, prog.Name+".log")
+		logs = append(logs, out)
+		startListener(t, l, "sh", script("ok.sh"), out)
+	}
+	const n = 40
+	for i := range n {
+		// Publish only while there is room, so nothing overflows.
+		waitFor(t, "room in the buffer", func() bool { return p.Buffered() < 4 })
+		bus.Publish(ProcessState{Process: "p", Group: "p", From: "STARTING", To: "RUNNING", PID: i})
+	}
+	var serials []string
+	waitFor(t, "all events", func() bool {
+		serials = serials[:0]
+		for _, f := range logs {
+			for _, r := range readRecords(t, f) {
+				serials = append(serials, r.fields["serial"])
+			}
+		}
+		return len(serials) >= n
+	})
+	sort.Slice(serials, func(i, j int) bool {
+		return len(serials[i]) < len(serials[j]) || len(serials[i]) == len(serials[j]) && serials[i] < serials[j]
+	})
+	for i, s := range serials {
+		if s != itoa(int64(i)) {
+			t.Fatalf("serials %v: event %d missing or repeated", serials, i)
+		}
+	}
+	if log.count("ERRO") != 0 {
+		t.Errorf("errors:\n%s", strings.Join(log.all(), "\n"))
+	}
+	bad := *g
+	bad.Events = []string{"PROCESS_STATE", "NOPE"}
+	if _, err := PoolConfigFor(&bad, "x", nil); err == nil || err.Error() != "Unknown event type NOPE in [eventlistener:watch] events" {
+		t.Errorf("bad events: %v", err)
+	}
+}
+
+// A rejected event goes back to the head; a full buffer then loses its
+// oldest waiting event, with the ERRO line (4.2.5's _acceptEvent(head=True)).
+func TestRebufferAtHeadOverflows(t *testing.T) {
+	bus := NewBus()
+	p, log := newTestPool(t, bus, "lst", 2, TypeProcessGroup)
+	l := p.AddListener("l")
+	var mu sync.Mutex
+	var sent []string
+	l.Spawned(1, WriteFunc(func(b []byte) error {
+		p2 := string(b)
+		mu.Lock()
+		sent = append(sent, p2[strings.Index(p2, "serial:")+7:strings.Index(p2, " pool:")])
+		mu.Unlock()
+		return nil
+	}))
+	l.SetRunning(true)
+	l.Feed(1, []byte("READY\n"))
+	groupEvents(bus, "a")
+	waitFor(t, "BUSY", func() bool { return l.State() == Busy })
+	groupEvents(bus, "b", "c") // buffer full: [1 2]
+	l.SetRunning(false)
+	l.Feed(1, []byte("RESULT 4\nFAIL"))
+	if !log.has("ERRO pool lst event buffer overflowed, discarding event 1") {
+		t.Errorf("main log:\n%s", strings.Join(log.all(), "\n"))
+	}
+	l.SetRunning(true)
+	l.Feed(1, []byte("READY\n"))
+	waitFor(t, "BUSY", func() bool { return l.State() == Busy })
+	l.Feed(1, []byte("RESULT 2\nOKREADY\n"))
+	waitFor(t, "third write", func() bool { mu.Lock(); defer mu.Unlock(); return len(sent) == 3 })
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"0", "0", "2"}; !slices.Equal(sent, want) {
+		t.Errorf("sent serials %v, want %v", sent, want)
+	}
+}
+
+// EVL-07 with a real process whose stdin is closed.
+func TestPoolEPIPERealListener(t *testing.T) {
+	bus := NewBus()
+	p, log := newTestPool(t, bus, "lst", 10, TypeProcessGroup)
+	l := p.AddListener("closed")
+	startListener(t, l, "sh", script("closed_stdin.sh"))
+	waitFor(t, "READY", func() bool { return l.State() == Ready })
+	groupEvents(bus, "a")
+	waitFor(t, "epipe", func() bool {
+		return log.has("DEBG epipe occurred while sending event 0 to listener closed, listener state unchanged")
+	})
+	if l.State() != Ready || p.Buffered() != 1 {
+		t.Errorf("state %v, %d buffered", l.State(), p.Buffered())
+	}
+}
+
+// Pools come and go with groups; none leaves a goroutine behind.
+func TestPoolsLeaveNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	bus := NewBus()
+	for range 50 {
+		p := NewPool(bus, PoolConfig{Name: "x", Events: []Type{TypeEvent}})
+		l := p.AddListener("x")
+		l.Spawned(1, WriteFunc(func([]byte) error { return nil }))
+		l.SetRunning(true)
+		l.Feed(1, []byte("READY\n"))
+		bus.Publish(ProcessGroup{Group: "g"})
+		p.Close()
+		p.Close()
+	}
+	if bus.Wants(TypeProcessGroupAdded) {
+		t.Error("closed pools still subscribed")
+	}
+	waitFor(t, "goroutines to end", func() bool { return runtime.NumGoroutine() <= before })
+}
+
+func BenchmarkPublishUnwanted(b *testing.B) {
+	bus := NewBus()
+	NewPool(bus, PoolConfig{Name: "x", Events: []Type{TypeProcessGroup}}).Close()
+	data := []byte("some output line\n")
+	o := &Output{Bus: bus, Process: "p", Group: "p", Channel: "stdout", EventsEnabled: true}
+	b.ReportAllocs()
+	for b.Loop() {
+		o.Write(data)
+	}
+}
+
+func BenchmarkPublishToPool(b *testing.B) {
+	bus := NewBus()
+	p := NewPool(bus, PoolConfig{Name: "x", Events: []Type{TypeProcessState}, BufferSize: 10})
+	defer p.Close()
+	ev := ProcessState{Process: "p", Group: "p", From: "STARTING", To: "RUNNING", PID: 1}
+	b.ReportAllocs()
+	for b.Loop() {
+		bus.Publish(ev)
+	}
+}
