@@ -190,7 +190,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			first = err
 			_ = l.srv.Close()
 		}
-		l.unlink()
+		l.close() // also when Serve never ran and srv does not know ln
 	}
 	return first
 }

@@ -481,3 +481,26 @@ func TestUnixSocketPathIsARegularFile(t *testing.T) {
 		t.Errorf("left behind: %v", ents)
 	}
 }
+
+func TestShutdownWithoutServe(t *testing.T) {
+	before := openFDs(t)
+	dir := sockDir(t)
+	sock := filepath.Join(dir, "s.sock")
+	s := New(&config.Config{UnixHTTPServer: &config.UnixHTTPServer{File: sock, Chmod: 0o700},
+		InetHTTPServer: &config.InetHTTPServer{Host: "127.0.0.1"}}, rpctest.New(), nil)
+	if err := s.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if after := openFDs(t); after > before {
+		t.Errorf("fds %d → %d", before, after)
+	}
+	if _, err := os.Stat(sock); !os.IsNotExist(err) {
+		t.Errorf("socket left: %v", err)
+	}
+	if err := s.Listen(); err == nil {
+		t.Error("Listen after Shutdown succeeded")
+	}
+}
