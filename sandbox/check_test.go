@@ -66,7 +66,7 @@ func TestCheckScriptHiddenFromStudent(t *testing.T) {
 	}()
 	// The check runs as "/bin/bash /proc/self/fd/3"; "[3]" keeps the
 	// probe's own command line from matching.
-	probe := `for i in $(seq 200); do pid=$(pgrep -f '^/bin/bash /proc/self/fd/[3]') && break; sleep 0.05; done
+	probe := `for i in $(seq 200); do pid=$(pgrep -o -f '^/bin/bash /proc/self/fd/[3]') && break; sleep 0.05; done
 timeout 5 cat /proc/$pid/fd/3 2>/dev/null | grep -c SECRET-MARKER`
 	if out, _ := run(t, s, Student, probe); out != "0\n" {
 		t.Errorf("student read the check script: %q", out)
