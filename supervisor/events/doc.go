@@ -55,18 +55,12 @@
 //	bus.Publish(events.ProcessState{Process: e.Name, Group: e.Group,
 //		From: e.From.String(), To: e.To.String(), PID: e.PID, Tries: e.Tries, Expected: e.Expected})
 //	if l := listeners[e.Name]; l != nil {
-//		switch {
-//		case e.To == process.Starting:
-//			l.Spawned(pid, events.WriteFunc(e.Process.SendStdin))
-//		case e.To == process.Running:
-//			l.SetRunning(true)
-//		case e.From == process.Running:
-//			l.SetRunning(false)
-//		}
-//		if the process is gone (EXITED, BACKOFF, STOPPED, FATAL after a run) { l.Exited(pid) }
+//		l.ProcessStateChanged(e.To.String(), e.PID, events.WriteFunc(e.Process.SendStdin))
 //	}
+//	// (or call Spawned, SetRunning and Exited yourself)
 //
 //	// process.Options.Output, for listeners' stdout:  l.Feed(pid, data)
+//	// (pid 0 means the current run; a real pid guards against races)
 //	// For every other channel, an events.Output per run and channel does
 //	// capture mode and PROCESS_LOG_* (or publish ProcessLog yourself).
 //
@@ -78,6 +72,9 @@
 //
 // Feed may be called before Spawned for the same pid (the pipe reader can
 // win the race against the state hook); that output is kept and replayed.
+// Report a listener's exit (EXITED, BACKOFF, ...) after its stdout was
+// drained, so that a RESULT written just before dying is not lost and the
+// event is not sent twice.
 //
 // # Deviations from 4.2.5, on purpose
 //
@@ -91,6 +88,10 @@
 //   - `RESULT 0\n` is judged at once; 4.2.5 waits for one more byte.
 //   - After a failed write (EPIPE) a listener is skipped until it is
 //     spawned again instead of being retried on every loop.
+//   - Not a deviation, but against reference EVT-04: with
+//     *_events_enabled, the bytes inside a capture block also produce
+//     PROCESS_LOG_* events, because Debian's 4.2.5 sends them (see
+//     TestOracleEventTextMatchesPython).
 //   - Only the default result_handler exists (Python entry points cannot
 //     be loaded); ResultHandlerByName rejects others.
 package events

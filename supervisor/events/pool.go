@@ -401,7 +401,7 @@ func (l *Listener) Spawned(pid int, stdin io.Writer) {
 	l.state = Acknowledged
 	l.buf, l.result, l.resultLen = nil, nil, -1
 	early := l.early
-	if l.earlyPID != pid {
+	if l.earlyPID != pid || pid == 0 {
 		early = nil
 	}
 	l.early, l.earlyPID = nil, 0
@@ -424,12 +424,14 @@ func (l *Listener) SetRunning(running bool) {
 	}
 }
 
-// Exited tells the listener its process pid is gone. An event it was
-// processing is buffered again, at the head (EVL-04).
+// Exited tells the listener its process pid (0: the current run) is gone.
+// An event it was processing is buffered again, at the head (EVL-04).
+// Call it after the process's stdout reached EOF and was fed, so that an
+// answer written just before exiting still counts.
 func (l *Listener) Exited(pid int) {
 	p := l.pool
 	p.mu.Lock()
-	if pid != l.pid {
+	if pid != 0 && l.pid != 0 && pid != l.pid {
 		p.unlock()
 		return
 	}
@@ -443,12 +445,38 @@ func (l *Listener) Exited(pid int) {
 	p.wake()
 }
 
-// Feed hands the listener bytes its process pid wrote to stdout. The
-// slice is not retained.
+// ProcessStateChanged maps a 4.2.5 state change of the listener's process
+// onto Spawned, SetRunning and Exited, for an engine hook that reports
+// state names. pid may be 0 when unknown (4.2.5 has none at STARTING);
+// stdin is used on STARTING and may resolve the process lazily, as
+// WriteFunc((*process.Process).SendStdin) does.
+func (l *Listener) ProcessStateChanged(to string, pid int, stdin io.Writer) {
+	switch to {
+	case "STARTING":
+		l.Spawned(pid, stdin)
+	case "RUNNING":
+		p := l.pool
+		p.mu.Lock()
+		if l.pid == 0 {
+			l.pid = pid // learn the pid the STARTING report did not carry
+		}
+		p.unlock()
+		l.SetRunning(true)
+	case "STOPPING":
+		l.SetRunning(false)
+	case "BACKOFF", "EXITED", "STOPPED", "FATAL", "UNKNOWN":
+		l.Exited(pid)
+	}
+}
+
+// Feed hands the listener bytes its process pid wrote to stdout; pid 0
+// means the current run. Passing the real pid lets output that races
+// ahead of Spawned wait for it, and keeps a dead run's last bytes away
+// from the next run. The slice is not retained.
 func (l *Listener) Feed(pid int, data []byte) {
 	p := l.pool
 	p.mu.Lock()
-	if pid != l.pid || l.stdin == nil && l.pid == 0 {
+	if pid != 0 && pid != l.pid {
 		// Output can reach us before the engine reports the spawn.
 		if l.earlyPID != pid {
 			l.early, l.earlyPID = nil, pid

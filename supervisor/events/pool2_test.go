@@ -1,6 +1,9 @@
 package events
 
 import (
+	"errors"
+	"io"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -174,5 +177,61 @@ func BenchmarkPublishToPool(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		bus.Publish(ev)
+	}
+}
+
+// The engine-facing ProcessStateChanged with what 4.2.5-style hooks know:
+// no pid at STARTING, output fed with pid 0, a lazily resolved stdin.
+func TestProcessStateChangedWiring(t *testing.T) {
+	bus := NewBus()
+	p, _ := newTestPool(t, bus, "lst", 10, TypeProcessGroup)
+	l := p.AddListener("lst_00")
+	out := filepath.Join(t.TempDir(), "events.log")
+	for run := range 2 {
+		cmd := exec.Command("sh", script("ok.sh"), out)
+		stdin, _ := cmd.StdinPipe()
+		stdout, _ := cmd.StdoutPipe()
+		var mu sync.Mutex
+		var w io.Writer // set once started, as a process's pipes are
+		l.ProcessStateChanged("STARTING", 0, WriteFunc(func(b []byte) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if w == nil {
+				return errors.New("not running")
+			}
+			_, err := w.Write(b)
+			return err
+		}))
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		w = stdin
+		mu.Unlock()
+		fed := make(chan struct{})
+		go func() {
+			defer close(fed)
+			buf := make([]byte, 512)
+			for {
+				n, err := stdout.Read(buf)
+				l.Feed(0, buf[:n])
+				if err != nil {
+					return
+				}
+			}
+		}()
+		l.ProcessStateChanged("RUNNING", cmd.Process.Pid, nil)
+		groupEvents(bus, "g"+itoa(int64(run)))
+		waitRecords(t, out, run+1)
+		waitFor(t, "READY", func() bool { return l.State() == Ready })
+		l.ProcessStateChanged("STOPPING", cmd.Process.Pid, nil)
+		_ = cmd.Process.Kill()
+		<-fed
+		_ = cmd.Wait()
+		l.ProcessStateChanged("STOPPED", cmd.Process.Pid, nil)
+	}
+	recs := readRecords(t, out)
+	if len(recs) != 2 || recs[1].payload != "groupname:g1\n" || recs[1].fields["serial"] != "1" {
+		t.Errorf("records %+v", recs)
 	}
 }

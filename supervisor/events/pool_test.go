@@ -160,7 +160,8 @@ func TestPoolGarbageListenerEVL02(t *testing.T) {
 	if recs := waitRecords(t, out, 1); recs[0].payload != "groupname:a\n" {
 		t.Errorf("good listener got %+v", recs)
 	}
-	bad.Feed(0, []byte("READY\n")) // a stale pid changes nothing
+	bad.Feed(1, []byte("READY\n")) // a stale pid changes nothing
+	bad.Feed(0, []byte("READY\n")) // nor does more output: UNKNOWN is permanent
 	if bad.State() != Unknown {
 		t.Errorf("state %v after more output", bad.State())
 	}
