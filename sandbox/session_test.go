@@ -154,7 +154,9 @@ func TestShellSession(t *testing.T) {
 		typeIn("\x1a")
 		typeIn("jobs -s | grep -c Stopped | sed s/1/one-stopped/\r")
 		at = scr.waitFor(t, at, "one-stopped")
-		typeIn("kill -9 %1; wait; echo k$((1+1))illed\r")
+		// bash notices the death asynchronously: wait until the job is gone,
+		// or exit would stop at "There are stopped jobs".
+		typeIn("kill -9 %1; while jobs %1 >/dev/null 2>&1; do sleep 0.05; done; echo k$((1+1))illed\r")
 		at = scr.waitFor(t, at, "k2illed")
 	})
 
