@@ -235,3 +235,53 @@ func TestProcessStateChangedWiring(t *testing.T) {
 		t.Errorf("records %+v", recs)
 	}
 }
+
+// autoAck wires l to an in-process listener that answers OK at once and
+// records the header lines it was sent.
+func autoAck(l *Listener) func() []string {
+	var mu sync.Mutex
+	var headers []string
+	l.Spawned(1, WriteFunc(func(b []byte) error {
+		h, _, _ := strings.Cut(string(b), "\n")
+		mu.Lock()
+		headers = append(headers, h)
+		mu.Unlock()
+		l.Feed(1, []byte("RESULT 2\nOKREADY\n"))
+		return nil
+	}))
+	l.SetRunning(true)
+	l.Feed(1, []byte("READY\n"))
+	return func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), headers...) }
+}
+
+// EVT-05: one serial shared by every pool that receives an event, a
+// poolserial per pool; a pool made anew (reload) restarts its poolserial
+// while the bus's serial goes on.
+func TestSerialsAcrossPoolsAndReloadEVT05(t *testing.T) {
+	bus := NewBus()
+	a := NewPool(bus, PoolConfig{Name: "a", Events: []Type{TypeProcessState}, Server: "s"})
+	b := NewPool(bus, PoolConfig{Name: "b", Events: []Type{TypeEvent}, Server: "s"})
+	defer b.Close()
+	gotA, gotB := autoAck(a.AddListener("a")), autoAck(b.AddListener("b"))
+	bus.Publish(ProcessGroup{Group: "g"})
+	bus.Publish(ProcessState{Process: "p", Group: "g", From: "STOPPED", To: "STARTING"})
+	waitFor(t, "deliveries", func() bool { return len(gotA()) == 1 && len(gotB()) == 2 })
+	a.Close()
+	a2 := NewPool(bus, PoolConfig{Name: "a", Events: []Type{TypeProcessState}, Server: "s"})
+	defer a2.Close()
+	gotA2 := autoAck(a2.AddListener("a"))
+	bus.Publish(ProcessState{Process: "p", Group: "g", From: "STARTING", To: "RUNNING", PID: 5})
+	waitFor(t, "deliveries after reload", func() bool { return len(gotA2()) == 1 && len(gotB()) == 3 })
+	want := map[string][]string{
+		"a": {"ver:3.0 server:s serial:1 pool:a poolserial:0 eventname:PROCESS_STATE_STARTING len:52"},
+		"b": {"ver:3.0 server:s serial:0 pool:b poolserial:0 eventname:PROCESS_GROUP_ADDED len:12",
+			"ver:3.0 server:s serial:1 pool:b poolserial:1 eventname:PROCESS_STATE_STARTING len:52",
+			"ver:3.0 server:s serial:2 pool:b poolserial:2 eventname:PROCESS_STATE_RUNNING len:51"},
+		"a2": {"ver:3.0 server:s serial:2 pool:a poolserial:0 eventname:PROCESS_STATE_RUNNING len:51"},
+	}
+	for name, got := range map[string][]string{"a": gotA(), "b": gotB(), "a2": gotA2()} {
+		if !slices.Equal(got, want[name]) {
+			t.Errorf("pool %s got\n%q\nwant\n%q", name, got, want[name])
+		}
+	}
+}
