@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/supervisorlab/supervisorlab/supervisor/config"
+	"github.com/supervisorlab/supervisorlab/supervisor/events"
 	"github.com/supervisorlab/supervisorlab/supervisor/process"
 	"github.com/supervisorlab/supervisorlab/supervisor/rpc"
 )
@@ -321,10 +322,11 @@ func configLog(l config.LogSpec) rpc.ConfigLog {
 	return cl
 }
 
-// SendRemoteCommEvent implements rpc.Backend. There is no event bus yet
-// (issue: events); the call is accepted and logged.
+// SendRemoteCommEvent implements rpc.Backend.
 func (s *Supervisor) SendRemoteCommEvent(typ, data string) error {
-	s.log.Debug("REMOTE_COMMUNICATION %s: %s", typ, data)
+	if s.bus != nil {
+		s.bus.Publish(events.RemoteCommunication{Kind: typ, Data: data})
+	}
 	return nil
 }
 

@@ -63,11 +63,18 @@ func TestSubscribers(t *testing.T) {
 	if err := s.RemoveProcessGroup("b"); err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
 	want := []string{
 		"supervisor:RUNNING", "a:STARTING", "a:RUNNING", "+b", "b:STARTING", "b:RUNNING",
 		"supervisor:SHUTDOWN", "b:STOPPING", "b:STOPPED", "a:STOPPING", "a:STOPPED", "-b",
 	}
+	// A state change is visible before its hook has run; wait for the
+	// last one to be delivered.
+	waitFor(t, "all events", 5*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(got) >= len(want)
+	})
+	s.Close()
 	mu.Lock()
 	defer mu.Unlock()
 	if !slices.Equal(got, want) {

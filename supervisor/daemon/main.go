@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/supervisorlab/supervisorlab/supervisor/config"
+	"github.com/supervisorlab/supervisorlab/supervisor/events"
 	"github.com/supervisorlab/supervisorlab/supervisor/logfile"
 	"github.com/supervisorlab/supervisorlab/supervisor/process"
 	"github.com/supervisorlab/supervisorlab/supervisor/rpc"
@@ -106,6 +107,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	r := &runner{flags: f, load: load, stdout: stdout, stderr: stderr, statusFD: statusFD}
 	r.reaper = process.NewReaper(true, reapedUnknown(func() *logfile.Logger { return r.logger.Load() }))
 	r.reaper.OnSIGCHLD(func() { r.logger.Load().Debug("received SIGCHLD indicating a child quit") })
+	// One event bus for the life of the pid: serials continue across
+	// reloads (EVT-05); TICK events come from it too.
+	r.bus = events.NewBus()
+	stopTicks := make(chan struct{})
+	defer close(stopTicks)
+	go events.NewTicker(r.bus).Run(events.RealClock, stopTicks)
 	defer r.reaper.Close()
 	first := true
 	for {
@@ -175,6 +182,7 @@ type runner struct {
 	statusFD int
 	reaper   *process.Reaper
 	logger   atomic.Pointer[logfile.Logger]
+	bus      *events.Bus
 	sigs     chan os.Signal
 }
 
@@ -239,6 +247,7 @@ func (r *runner) runOnce(cfg *config.Config, first bool) (code int, restart bool
 	}
 
 	sup := New(cfg, log, r.reaper, r.load)
+	sup.UseEvents(r.bus)
 	ri := &rpcInit{cfg: cfg, log: log}
 	servers := web.New(cfg, sup, ri.logger)
 	servers.Stderr = r.stderr

@@ -226,3 +226,34 @@ startsecs=0
 		t.Errorf("log:\n%s", strings.Join(in.logLines(), "\n"))
 	}
 }
+
+// BB-21 in short: an [eventlistener:x] process receives PROCESS_STATE and
+// REMOTE_COMMUNICATION events in 4.2.5's wire format.
+func TestEventListenerReceivesEvents(t *testing.T) {
+	dir := shortDir(t)
+	script, _ := filepath.Abs("../../testdata/engine/listener.sh")
+	body := `
+[eventlistener:lis]
+command=` + script + ` ` + dir + `/events.txt
+events=PROCESS_STATE,REMOTE_COMMUNICATION
+[program:p]
+command=/bin/sleep 1000
+startsecs=0
+`
+	in := startSupervisord(t, dir, body)
+	in.waitState("lis", "RUNNING", 10*time.Second)
+	if err := in.client.SendRemoteCommEvent(context.Background(), "mytype", "mydata"); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	waitFor(t, "events delivered", 15*time.Second, func() bool {
+		b, _ := os.ReadFile(filepath.Join(dir, "events.txt"))
+		got = string(b)
+		return strings.Contains(got, "eventname:REMOTE_COMMUNICATION") && strings.Contains(got, "processname:p groupname:p from_state:STARTING pid:")
+	})
+	for _, want := range []string{"ver:3.0 server:supervisor serial:", " pool:lis poolserial:", "type:mytype\nmydata"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("events lack %q:\n%s", want, got)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/supervisorlab/supervisorlab/supervisor/config"
+	"github.com/supervisorlab/supervisorlab/supervisor/events"
 	"github.com/supervisorlab/supervisorlab/supervisor/logfile"
 	"github.com/supervisorlab/supervisorlab/supervisor/process"
 	"github.com/supervisorlab/supervisorlab/supervisor/rpc"
@@ -25,12 +26,18 @@ type Group struct {
 	Procs []*process.Process
 	// socket is an [fcgi-program:x] group's listening socket.
 	socket *os.File
+	// pool dispatches events to an [eventlistener:x] group's processes.
+	pool *events.Pool
 }
 
 // release closes the processes' files and the group's socket.
 func (g *Group) release(log *logfile.Logger) {
 	for _, p := range g.Procs {
 		p.Close()
+	}
+	if g.pool != nil {
+		g.pool.Close()
+		g.pool = nil
 	}
 	if g.socket != nil {
 		log.Info("Closing socket %s", g.Config.Socket)
@@ -71,6 +78,7 @@ type Supervisor struct {
 	reaper   *process.Reaper
 	loadFunc func() (*config.Config, error)
 	subs     subscribers
+	bus      *events.Bus // nil: no event system
 
 	mood    atomic.Int32 // rpc.SupervisorState
 	moodCh  chan struct{}
@@ -175,6 +183,10 @@ func (s *Supervisor) makeGroup(gc *config.Group) (*Group, error) {
 		}
 		g.Procs = append(g.Procs, p)
 	}
+	if err := s.makePool(g); err != nil {
+		g.release(s.log)
+		return nil, err
+	}
 	return g, nil
 }
 
@@ -229,6 +241,11 @@ func (s *Supervisor) StopAllGroups(ctx context.Context) error {
 		for {
 			g.stopAll()
 			if len(g.Unstopped()) == 0 {
+				// Their STOPPED events go out before the next group is
+				// asked to stop, as in 4.2.5's single-threaded loop.
+				for _, p := range g.Procs {
+					p.Sync()
+				}
 				break
 			}
 			var names []string

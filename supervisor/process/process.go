@@ -209,6 +209,12 @@ func (p *Process) changeState(to State, expected bool) {
 	p.changed = make(chan struct{})
 }
 
+// Sync returns once every state change made so far has been delivered to
+// the hook. A state is visible (State, Info) a moment before its event is
+// delivered; callers that act on a state and care about event order (a
+// shutdown stopping the next group) call Sync first.
+func (p *Process) Sync() { p.flush() }
+
 // flush delivers queued events to the hook outside p.mu, in order.
 func (p *Process) flush() {
 	p.deliverMu.Lock()
@@ -301,6 +307,7 @@ func (p *Process) WaitStarted(ctx context.Context) error {
 		case serr != "":
 			return ErrSpawn
 		case st == Running:
+			p.flush()
 			return nil
 		case st != Starting:
 			return ErrAbnormal
@@ -339,6 +346,7 @@ func (p *Process) WaitStopped(ctx context.Context) error {
 		}
 		p.mu.Unlock()
 		if st.IsStopped() {
+			p.flush()
 			return nil
 		}
 		select {
