@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -235,7 +236,7 @@ func TestEventListenerReceivesEvents(t *testing.T) {
 	body := `
 [eventlistener:lis]
 command=` + script + ` ` + dir + `/events.txt
-events=PROCESS_STATE,REMOTE_COMMUNICATION
+events=PROCESS_STATE,REMOTE_COMMUNICATION,TICK_5
 [program:p]
 command=/bin/sleep 1000
 startsecs=0
@@ -249,8 +250,12 @@ startsecs=0
 	waitFor(t, "events delivered", 15*time.Second, func() bool {
 		b, _ := os.ReadFile(filepath.Join(dir, "events.txt"))
 		got = string(b)
-		return strings.Contains(got, "eventname:REMOTE_COMMUNICATION") && strings.Contains(got, "processname:p groupname:p from_state:STARTING pid:")
+		return strings.Contains(got, "eventname:REMOTE_COMMUNICATION") && strings.Contains(got, "processname:p groupname:p from_state:STARTING pid:") &&
+			strings.Contains(got, "eventname:TICK_5")
 	})
+	if m := regexp.MustCompile(`when:(\d+)`).FindStringSubmatch(got); m == nil || !strings.HasSuffix(m[1], "0") && !strings.HasSuffix(m[1], "5") {
+		t.Errorf("TICK_5 when: %v", m)
+	}
 	for _, want := range []string{"ver:3.0 server:supervisor serial:", " pool:lis poolserial:", "type:mytype\nmydata"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("events lack %q:\n%s", want, got)
