@@ -22,6 +22,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/supervisorlab/supervisorlab/checker/runner"
 )
@@ -75,9 +76,33 @@ const usage = `usage: lab <command> [arguments]
   lab status [--lab LAB]        progress per step
   lab lint   FILE...            problems in lab files, as FILE:LINE: message
   lab test   [--local] [LAB]    every step red before its solution, green after
+`
 
+const usageFooter = `
 LAB is a lab directory (holding lab.md) or a markdown file; the default is the built-in lab.
 `
+
+// extraUsage documents the subcommands a Config may add through Extra, in display order.
+var extraUsage = []struct{ name, line string }{
+	{"start", "  lab start  [--rootfs host] [LAB]   open the student's shell in LAB's sandbox (create or re-attach)"},
+	{"stop", "  lab stop   [LAB]            stop LAB's sandbox (its changes are discarded)"},
+	{"reset", "  lab reset  [LAB]            start LAB's sandbox afresh"},
+	{"gc", "  lab gc                      clean up sandboxes whose controller died"},
+	{"serve", "  lab serve  [--addr ADDR] [LAB]   the web lab: lab text, terminal and Check buttons"},
+}
+
+// usage is the help text, listing the Extra subcommands this Config has.
+func (c Config) usage() string {
+	var b strings.Builder
+	b.WriteString(usage)
+	for _, e := range extraUsage {
+		if _, ok := c.Extra[e.name]; ok {
+			b.WriteString(e.line + "\n")
+		}
+	}
+	b.WriteString(usageFooter)
+	return b.String()
+}
 
 // Main runs the lab command with this configuration.
 func (c Config) Main(args []string, stdout, stderr io.Writer) int {
@@ -85,7 +110,7 @@ func (c Config) Main(args []string, stdout, stderr io.Writer) int {
 		c.Getenv = os.Getenv
 	}
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, c.usage())
 		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
@@ -101,7 +126,7 @@ func (c Config) Main(args []string, stdout, stderr io.Writer) int {
 	case "test":
 		return c.test(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, c.usage())
 		return exitOK
 	}
 	// INTEGRATION POINT (sandbox): start, stop, reset and gc come from the sandbox work.

@@ -1,14 +1,23 @@
-// Command lab checks a student's lab work step by step and helps instructors lint and test labs.
+// Command lab checks a student's lab work step by step, opens the student's sandbox, and helps
+// instructors lint and test labs.
 package main
 
 import (
 	"os"
 
 	"github.com/supervisorlab/supervisorlab/checker/labcli"
+	"github.com/supervisorlab/supervisorlab/sandbox"
+	"github.com/supervisorlab/supervisorlab/sandbox/labtarget"
 )
 
 func main() {
-	// INTEGRATION POINT: set labcli.Default.DefaultLab (the embedded Supervisor lab),
-	// DefaultLabName, Sandbox, FreshSandbox and Extra (start, stop, reset, gc) here.
+	// This binary is also every sandbox's PID 1: the agent takes over here when re-executed.
+	sandbox.MaybeRunInit()
+
+	lt := labtarget.Config{DefaultLabName: "supervisor"}
+	labcli.Default.DefaultLabName = "supervisor"
+	labcli.Default.Sandbox = lt.Current
+	labcli.Default.FreshSandbox = lt.Fresh
+	labcli.Default.Extra = lt.Commands()
 	os.Exit(labcli.Main(os.Args[1:], os.Stdout, os.Stderr))
 }
