@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/supervisorlab/supervisorlab/checker/labcli"
+	"github.com/supervisorlab/supervisorlab/labs"
 	"github.com/supervisorlab/supervisorlab/sandbox"
 	"github.com/supervisorlab/supervisorlab/sandbox/labtarget"
 )
@@ -15,6 +16,7 @@ func main() {
 	sandbox.MaybeRunInit()
 
 	lt := labtarget.Config{DefaultLabName: "supervisor"}
+	labcli.Default.DefaultLab = labs.Supervisor
 	labcli.Default.DefaultLabName = "supervisor"
 	labcli.Default.Sandbox = lt.Current
 	labcli.Default.FreshSandbox = lt.Fresh
