@@ -88,6 +88,12 @@
 //   - `RESULT 0\n` is judged at once; 4.2.5 waits for one more byte.
 //   - After a failed write (EPIPE) a listener is skipped until it is
 //     spawned again instead of being retried on every loop.
+//   - A rejected event (FAIL, bad result, death while BUSY) goes back to
+//     its own pool only. 4.2.5 looks for the rejecting process in every
+//     pool with ==, which compares priorities, so with the default
+//     priority (-1 for all listeners) every pool buffers every other
+//     pool's rejected events, even of types it never subscribed to
+//     (seen with Debian's supervisord; see TestOracleProtocolLogLines).
 //   - Not a deviation, but against reference EVT-04: with
 //     *_events_enabled, the bytes inside a capture block also produce
 //     PROCESS_LOG_* events, because Debian's 4.2.5 sends them (see
