@@ -457,8 +457,15 @@ func (l *Listener) ProcessStateChanged(to string, pid int, stdin io.Writer) {
 	case "RUNNING":
 		p := l.pool
 		p.mu.Lock()
-		if l.pid == 0 {
-			l.pid = pid // learn the pid the STARTING report did not carry
+		if l.pid == 0 && pid != 0 {
+			// Learn the pid the STARTING report did not carry, and take
+			// the output already fed under it.
+			l.pid = pid
+			if l.earlyPID == pid && len(l.early) > 0 {
+				early := l.early
+				l.early, l.earlyPID = nil, 0
+				l.feedLocked(early)
+			}
 		}
 		p.unlock()
 		l.SetRunning(true)

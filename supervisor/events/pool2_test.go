@@ -285,3 +285,25 @@ func TestSerialsAcrossPoolsAndReloadEVT05(t *testing.T) {
 		}
 	}
 }
+
+// Output fed under the real pid before a STARTING report without pid is
+// adopted when RUNNING brings the pid.
+func TestProcessStateChangedAdoptsEarlyOutput(t *testing.T) {
+	bus := NewBus()
+	p, _ := newTestPool(t, bus, "lst", 10, TypeProcessGroup)
+	l := p.AddListener("l")
+	l.ProcessStateChanged("STARTING", 0, WriteFunc(func([]byte) error { return nil }))
+	l.Feed(77, []byte("READY\n"))
+	if l.State() != Acknowledged {
+		t.Fatalf("state %v before the pid is known", l.State())
+	}
+	l.ProcessStateChanged("RUNNING", 77, nil)
+	if st := l.State(); st != Ready && st != Busy {
+		t.Fatalf("state %v after RUNNING", st)
+	}
+	l.ProcessStateChanged("EXITED", 78, nil) // another run's exit: ignored
+	groupEvents(bus, "g")
+	waitFor(t, "BUSY", func() bool { return l.State() == Busy })
+	l.ProcessStateChanged("EXITED", 77, nil)
+	waitFor(t, "the event back in the buffer", func() bool { return p.Buffered() == 1 })
+}
