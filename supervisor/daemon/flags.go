@@ -377,34 +377,33 @@ func abs(p string) string {
 	return p
 }
 
-const usageText = `supervisord -- run a set of applications as daemons.
+// usageText is our own wording; the flags, their long names and their
+// meaning are 4.2.5's, which is what scripts rely on.
+const usageText = `supervisord: start and watch the programs of a configuration file.
 
 Usage: %s [options]
 
 Options:
--c/--configuration FILENAME -- configuration file path (searches if not given)
--n/--nodaemon -- run in the foreground (same as 'nodaemon=true' in config file)
--s/--silent -- no logs to stdout (maps to 'silent=true' in config file)
--h/--help -- print this usage message and exit
--v/--version -- print supervisord version number and exit
--u/--user USER -- run supervisord as this user (or numeric uid)
--m/--umask UMASK -- use this umask for daemon subprocess (default is 022)
--d/--directory DIRECTORY -- directory to chdir to when daemonized
--l/--logfile FILENAME -- use FILENAME as logfile path
--y/--logfile_maxbytes BYTES -- use BYTES to limit the max size of logfile
--z/--logfile_backups NUM -- number of backups to keep when max bytes reached
--e/--loglevel LEVEL -- use LEVEL as log level (debug,info,warn,error,critical)
--j/--pidfile FILENAME -- write a pid file for the daemon process to FILENAME
--i/--identifier STR -- identifier used for this instance of supervisord
--q/--childlogdir DIRECTORY -- the log directory for child process logs
--k/--nocleanup --  prevent the process from performing cleanup (removal of
-                   old automatic child log files) at startup.
--a/--minfds NUM -- the minimum number of file descriptors for start success
--t/--strip_ansi -- strip ansi escape codes from process output
---minprocs NUM  -- the minimum number of processes available for start success
---profile_options OPTIONS -- accepted for compatibility; there is no Python
-                             profiler to run (comma-separated list of
-                             'cumulative', 'calls', and/or 'callers')
---check-config -- check the configuration file, print its warnings and exit
-                  (0 when valid, 2 otherwise)
+  -c, --configuration FILE     configuration file (searched for when not given)
+  -n, --nodaemon               stay in the foreground (config: nodaemon=true)
+  -s, --silent                 do not echo the log to stdout in the foreground
+  -h, -?, --help               show this help and exit
+  -v, --version                show the version and exit
+  -u, --user USER              switch to USER (name or uid) after start-up
+  -m, --umask UMASK            octal umask of the daemon (default 022)
+  -d, --directory DIR          change to DIR when daemonizing
+  -l, --logfile FILE           main log file
+  -y, --logfile_maxbytes SIZE  rotate the main log at SIZE (e.g. 50MB)
+  -z, --logfile_backups N      keep N rotated main logs
+  -e, --loglevel LEVEL         critical, error, warn, info, debug, trace or blather
+  -j, --pidfile FILE           write the daemon's pid to FILE
+  -i, --identifier NAME        name of this supervisord (RPC, events)
+  -q, --childlogdir DIR        directory for AUTO child logs
+  -k, --nocleanup              keep old AUTO child logs at start-up
+  -a, --minfds N               file descriptors needed to start
+  -t, --strip_ansi             remove ANSI escapes from child output
+      --minprocs N             processes needed to start
+      --profile_options LIST   accepted for compatibility; ignored
+      --check-config           check the configuration, print its warnings and
+                               exit (0 when valid, 2 otherwise)
 `
