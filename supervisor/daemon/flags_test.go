@@ -95,7 +95,7 @@ func TestMainUsage(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	if code := Main([]string{"-h"}, &out, &out); code != 0 || !strings.Contains(out.String(), "-c/--configuration FILENAME") {
+	if code := Main([]string{"-h"}, &out, &out); code != 0 || !strings.Contains(out.String(), "-c, --configuration FILE") {
 		t.Errorf("-h: %d %q", code, out.String())
 	}
 }
