@@ -20,11 +20,11 @@ import (
 	"syscall"
 )
 
-const usage = `pidproxy -- run command and proxy signals to it via its pidfile.
+// usage is our own wording; the argument order is 4.2.5's.
+const usage = `pidproxy: run a command and pass the signals it gets on to the pid in a pidfile.
 
-This executable runs a command and then monitors a pidfile.  When this
-executable receives a signal, it sends the same signal to the pid
-in the pidfile.
+Use it for programs that fork into the background and write a pidfile: supervisord
+signals pidproxy, and pidproxy signals the pid written in the file.
 
 Usage: %s <pidfile name> <command> [<cmdarg1> ...]
 `

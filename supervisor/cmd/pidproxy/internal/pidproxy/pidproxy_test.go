@@ -26,7 +26,7 @@ func TestUsage(t *testing.T) {
 	if code := Main([]string{"/usr/bin/pidproxy"}, &out, &out); code != 1 {
 		t.Errorf("exit %d", code)
 	}
-	if !strings.HasPrefix(out.String(), "pidproxy -- run command and proxy signals to it via its pidfile.\n") ||
+	if !strings.HasPrefix(out.String(), "pidproxy: run a command and pass the signals") ||
 		!strings.Contains(out.String(), "Usage: /usr/bin/pidproxy <pidfile name> <command> [<cmdarg1> ...]\n") {
 		t.Errorf("usage:\n%s", out.String())
 	}
