@@ -138,6 +138,7 @@ type Pool struct {
 	closed    bool
 	writing   bool
 	logs      []logLine // written after mu is released
+	stats     PoolStats
 
 	kick chan struct{}
 	stop chan struct{}
@@ -185,6 +186,25 @@ func (p *Pool) Close() {
 	if !writing {
 		<-p.done
 	}
+}
+
+// PoolStats counts what a pool did with its events, for metrics.
+type PoolStats struct {
+	Accepted  uint64 // events received from the bus
+	Sent      uint64 // events handed to a listener (write attempts), redeliveries included
+	Processed uint64 // results the handler accepted
+	Rejected  uint64 // events buffered again: rejected, bad result, listener died or stdin broken
+	Discarded uint64 // events dropped because the buffer was full
+	Buffered  int    // events waiting now
+}
+
+// Stats returns the pool's counters.
+func (p *Pool) Stats() PoolStats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.stats
+	s.Buffered = len(p.buf)
+	return s
 }
 
 // Buffered returns the number of events waiting in the buffer.
@@ -247,6 +267,7 @@ func (p *Pool) accept(ev Event, serial int64) {
 		return
 	}
 	p.serial++
+	p.stats.Accepted++
 	p.bufferLocked(&queued{ev: ev, serial: serial, poolSerial: p.serial}, false)
 	p.unlock()
 	p.wake()
@@ -259,6 +280,7 @@ func (p *Pool) bufferLocked(q *queued, head bool) {
 		return
 	}
 	if head {
+		p.stats.Rejected++
 		p.logf(config.LevelDebug, "rebuffering event %d for pool %s (buf size=%d, max=%d)",
 			q.serial, p.cfg.Name, len(p.buf), p.cfg.BufferSize)
 	}
@@ -266,6 +288,7 @@ func (p *Pool) bufferLocked(q *queued, head bool) {
 		old := p.buf[0]
 		p.buf[0] = nil
 		p.buf = p.buf[1:]
+		p.stats.Discarded++
 		p.logf(config.LevelError, "pool %s event buffer overflowed, discarding event %d", p.cfg.Name, old.serial)
 	}
 	if head {
@@ -325,6 +348,7 @@ func (p *Pool) dispatchOne() bool {
 	}
 	l.state = Busy
 	l.inflight = q
+	p.stats.Sent++
 	w, pid := l.stdin, l.pid
 	p.writing = true
 	p.mu.Unlock()
@@ -606,6 +630,7 @@ func (l *Listener) handleResult() {
 	err := callHandler(p.cfg.ResultHandler, ev, result)
 	switch {
 	case err == nil:
+		p.stats.Processed++
 		p.logf(config.LevelDebug, "%s: event was processed", l.name)
 		l.change(Acknowledged)
 		l.inflight = nil

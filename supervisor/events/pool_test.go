@@ -84,9 +84,16 @@ func TestPoolOverflowEVL05(t *testing.T) {
 			t.Errorf("missing %q in\n%s", w, strings.Join(log.all(), "\n"))
 		}
 	}
+	if st := p.Stats(); st != (PoolStats{Accepted: 5, Discarded: 2, Buffered: 3}) {
+		t.Errorf("stats %+v", st)
+	}
 	out := filepath.Join(t.TempDir(), "events.log")
 	startListener(t, l, "sh", script("ok.sh"), out)
 	recs := waitRecords(t, out, 3)
+	waitFor(t, "three processed", func() bool { return p.Stats().Processed == 3 })
+	if st := p.Stats(); st != (PoolStats{Accepted: 5, Sent: 3, Processed: 3, Discarded: 2}) {
+		t.Errorf("stats %+v", st)
+	}
 	for i, r := range recs {
 		if got, want := r.fields["serial"], fmt.Sprint(i+2); got != want {
 			t.Errorf("event %d has serial %s, want %s", i, got, want)
@@ -112,6 +119,10 @@ func TestPoolRedeliversOnFail(t *testing.T) {
 	}
 	if want := "0/0/groupname:a 0/0/groupname:a 1/1/groupname:b"; strings.Join(got, " ") != want {
 		t.Errorf("deliveries %q, want %q", strings.Join(got, " "), want)
+	}
+	waitFor(t, "three processed", func() bool { return p.Stats().Processed == 2 })
+	if st := p.Stats(); st != (PoolStats{Accepted: 2, Sent: 3, Processed: 2, Rejected: 1}) {
+		t.Errorf("stats %+v", st)
 	}
 	waitFor(t, "the rejection lines", func() bool {
 		return log.has("WARN lst_00: event was rejected") && log.count("DEBG rebuffering event 0 for pool lst (buf size=") == 1
