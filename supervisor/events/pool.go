@@ -349,7 +349,7 @@ func (p *Pool) dispatchOne() bool {
 	l.state = Busy
 	l.inflight = q
 	p.stats.Sent++
-	w, pid := l.stdin, l.pid
+	w := l.stdin
 	p.writing = true
 	p.mu.Unlock()
 
@@ -364,7 +364,8 @@ func (p *Pool) dispatchOne() bool {
 		// process is spawned again, instead of failing on it every loop.
 		p.logf(config.LevelDebug, "epipe occurred while sending event %d to listener %s, listener state unchanged",
 			q.serial, l.name)
-		if l.pid == pid && l.inflight == q {
+		if l.inflight == q { // else Exited or Spawned already took it back
+
 			l.inflight = nil
 			l.state = Ready
 			l.broken = true
