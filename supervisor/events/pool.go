@@ -365,7 +365,6 @@ func (p *Pool) dispatchOne() bool {
 		p.logf(config.LevelDebug, "epipe occurred while sending event %d to listener %s, listener state unchanged",
 			q.serial, l.name)
 		if l.inflight == q { // else Exited or Spawned already took it back
-
 			l.inflight = nil
 			l.state = Ready
 			l.broken = true
