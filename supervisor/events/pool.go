@@ -388,6 +388,7 @@ type Listener struct {
 
 	// Guarded by pool.mu.
 	pid       int
+	spawned   bool // between Spawned and Exited
 	stdin     io.Writer
 	running   bool
 	broken    bool
@@ -420,13 +421,13 @@ func (l *Listener) Spawned(pid int, stdin io.Writer) {
 		p.bufferLocked(l.inflight, true)
 		l.inflight = nil
 	}
-	l.pid, l.stdin = pid, stdin
+	l.pid, l.stdin, l.spawned = pid, stdin, true
 	l.running, l.broken = false, false
 	l.state = Acknowledged
 	l.buf, l.result, l.resultLen = nil, nil, -1
 	early := l.early
-	if l.earlyPID != pid || pid == 0 {
-		early = nil
+	if l.earlyPID != pid && l.earlyPID != 0 {
+		early = nil // another run's output
 	}
 	l.early, l.earlyPID = nil, 0
 	if len(early) > 0 {
@@ -459,7 +460,7 @@ func (l *Listener) Exited(pid int) {
 		p.unlock()
 		return
 	}
-	l.running = false
+	l.running, l.spawned = false, false
 	l.stdin = nil
 	if l.inflight != nil {
 		p.bufferLocked(l.inflight, true)
@@ -501,13 +502,15 @@ func (l *Listener) ProcessStateChanged(to string, pid int, stdin io.Writer) {
 }
 
 // Feed hands the listener bytes its process pid wrote to stdout; pid 0
-// means the current run. Passing the real pid lets output that races
-// ahead of Spawned wait for it, and keeps a dead run's last bytes away
-// from the next run. The slice is not retained.
+// means the current run, or the coming one when fed between Exited and
+// Spawned (a pipe reader can win the race against the state hook). With
+// a real pid, output that races ahead of Spawned waits for that pid, and
+// a dead run's last bytes stay away from the next run. The slice is not
+// retained.
 func (l *Listener) Feed(pid int, data []byte) {
 	p := l.pool
 	p.mu.Lock()
-	if pid != 0 && pid != l.pid {
+	if pid != 0 && pid != l.pid || pid == 0 && !l.spawned {
 		// Output can reach us before the engine reports the spawn.
 		if l.earlyPID != pid {
 			l.early, l.earlyPID = nil, pid
