@@ -17,8 +17,14 @@ import (
 // install would do, then for each step runs its checks before and after its solution.
 const walkthroughDriver = `
 set -u
-pkg=$1 lab=$2 checks=$3 seed=$4
+pkg=$1 lab=$2 checks=$3 seed=$4 bin=${5:-}
 ip link set lo up
+# Our commands in place of the installed ones, as our package would put them.
+if [ -n "$bin" ]; then
+  for c in supervisord supervisorctl echo_supervisord_conf pidproxy; do
+    mount --bind "$bin/$c" "/usr/bin/$c"
+  done
+fi
 for d in /run /etc/supervisor /var/log/supervisor /var/log/nginx /var/lib/nginx /home; do
   mount -t tmpfs tmpfs "$d"
 done
@@ -75,6 +81,22 @@ service supervisor stop >/dev/null
 // nginx and sshd, in throwaway namespaces. Step 1's solution (apt-get install) is the
 // one step it cannot run on a host; the sandbox's `lab test` covers it.
 func TestLabWalkthrough(t *testing.T) {
+	t.Run("python-oracle", func(t *testing.T) { walkthrough(t, "") })
+	// Ours, when built: SUPERVISORLAB_BIN, or the repository's bin/ (make build).
+	bin := os.Getenv("SUPERVISORLAB_BIN")
+	if bin == "" {
+		bin, _ = filepath.Abs("../bin")
+	}
+	for _, c := range commands {
+		if _, err := os.Stat(filepath.Join(bin, c)); err != nil {
+			t.Logf("our commands are not built in %s (%v); walkthrough with ours skipped", bin, err)
+			return
+		}
+	}
+	t.Run("ours", func(t *testing.T) { walkthrough(t, bin) })
+}
+
+func walkthrough(t *testing.T, bin string) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for namespaces and mounts")
 	}
@@ -105,7 +127,7 @@ func TestLabWalkthrough(t *testing.T) {
 	pkg, _ := filepath.Abs(packaging)
 	lab, _ := filepath.Abs("supervisor")
 	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "--pid", "--net", "--fork",
-		"--mount-proc", "bash", "-c", walkthroughDriver, "driver", pkg, lab, checks, seed)
+		"--mount-proc", "bash", "-c", walkthroughDriver, "driver", pkg, lab, checks, seed, bin)
 	out, err := cmd.CombinedOutput()
 	t.Logf("walkthrough:\n%s", out)
 	if err != nil {
