@@ -5,7 +5,7 @@ CMDS    := supervisor/cmd/supervisord supervisor/cmd/supervisorctl \
            supervisor/cmd/echo_supervisord_conf supervisor/cmd/pidproxy checker/cmd/lab
 GOFLAGS_BUILD := -trimpath -ldflags='-s -w'
 
-.PHONY: all deps build check vet fmt-check test bench run clean
+.PHONY: all deps build deb check vet fmt-check test bench run clean
 
 all: build
 
@@ -20,6 +20,13 @@ build:
 	@for c in $(CMDS); do \
 	  if ls $$c/*.go >/dev/null 2>&1; then $(GO) build $(GOFLAGS_BUILD) -o $(BIN)/ ./$$c || exit 1; fi; \
 	done
+
+# Our Supervisor as the Debian package `supervisor`, and a local apt repository holding it.
+DEB_VERSION ?= 4.2.5+lab1
+DEB_DIR     := $(BIN)/deb
+deb: build
+	@VERSION=$(DEB_VERSION) labs/supervisor/packaging/build-deb.sh $(BIN) $(DEB_DIR)
+	@REPO_PATH=/var/local/supervisorlab-apt labs/supervisor/packaging/apt-repo.sh $(DEB_DIR)
 
 vet:
 	$(GO) vet ./...
