@@ -17,6 +17,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/supervisorlab/supervisorlab/supervisor/config"
@@ -38,9 +39,12 @@ type Server struct {
 	// to supervisord's stderr, not to the log). Default os.Stderr.
 	Stderr io.Writer
 
+	rpcCount atomic.Uint64 // /RPC2 requests served, for /metrics
+
 	mu        sync.Mutex
 	listeners []*listener
 	closed    bool
+	done      chan struct{} // closed by Close/Shutdown
 }
 
 type listener struct {
@@ -63,11 +67,22 @@ func New(cfg *config.Config, backend rpc.Backend, logger rpc.Logger) *Server {
 		log:    logger,
 		router: newRouter(),
 		Stderr: os.Stderr,
+		done:   make(chan struct{}),
 	}
 }
 
 // RPC returns the XML-RPC server, e.g. for the web UI to call methods.
 func (s *Server) RPC() *rpc.Server { return s.rpc }
+
+// Logger returns the logger given to New, for handlers that log refusals.
+func (s *Server) Logger() rpc.Logger { return s.log }
+
+// Done is closed when Close or Shutdown begins, so that endless
+// responses (log tails that follow a file) end and Shutdown need not wait.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
+// RPCRequests is the number of /RPC2 requests received so far.
+func (s *Server) RPCRequests() uint64 { return s.rpcCount.Load() }
 
 // Handle registers h for an exact path ("/ok.html") or, when path ends in
 // "/", for every path under it ("/logtail/"). Register before Serve. The
@@ -209,6 +224,9 @@ func (s *Server) Close() error {
 func (s *Server) take() []*listener {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.closed {
+		close(s.done)
+	}
 	s.closed = true
 	ls := s.listeners
 	s.listeners = nil
@@ -231,6 +249,7 @@ func (l *listener) unlink() {
 // the rest to the router.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.RequestURI, "/RPC2") || strings.HasPrefix(r.URL.Path, "/RPC2") {
+		s.rpcCount.Add(1)
 		s.rpc.ServeHTTP(w, r)
 		return
 	}
