@@ -56,7 +56,7 @@ func (u *UI) WriteMetrics(w io.Writer) {
 		up = 1
 	}
 	m.sample("supervisor_up", nil, up)
-	m.family("supervisor_state", "gauge", "supervisord's state code (2 RUNNING, 1 RESTARTING, 0 SHUTDOWN, -1 FATAL).")
+	m.family("supervisor_state", "gauge", "supervisord's state code as getState reports it (2 FATAL, 1 RUNNING, 0 RESTARTING, -1 SHUTDOWN).")
 	m.sample("supervisor_state", nil, float64(u.backend.State()))
 	m.family("supervisor_uptime_seconds", "gauge", "Seconds since this supervisord generation started serving.")
 	m.sample("supervisor_uptime_seconds", nil, now.Sub(u.started).Seconds())
