@@ -252,8 +252,8 @@ func TestMetricsStartCountOnlyWhenWired(t *testing.T) {
 
 func TestParserRejects(t *testing.T) { // the checker must be able to fail
 	for _, bad := range []string{
-		"x 1",            // no newline
-		"x 1\n",          // no HELP/TYPE
+		"x 1",   // no newline
+		"x 1\n", // no HELP/TYPE
 		"# HELP x h\n# TYPE x gauge\nx{a=\"b} 1\n",
 		"# HELP x h\n# TYPE x gauge\nx{a=\"\\t\"} 1\n",
 		"# HELP x h\n# TYPE x gauge\nx 1\nx 2\n",
