@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/supervisorlab/supervisorlab/supervisor/daemon"
+	"github.com/supervisorlab/supervisorlab/supervisor/web/internal/browsertest"
 )
 
 // TestMain lets the test binary act as supervisord (with this package's
@@ -64,9 +65,11 @@ func waitBody(t *testing.T, u, want string) string {
 	}
 }
 
-// TestSupervisordServesUIAndMetrics runs our supervisord with the
-// extension, stops a program from the status page and reads /metrics.
-func TestSupervisordServesUIAndMetrics(t *testing.T) {
+// startSupervisord runs our supervisord (this test binary, see TestMain)
+// with one program "sleeper" on an inet port and returns the base URL,
+// the config directory and its combined output.
+func startSupervisord(t *testing.T) (string, string, *strings.Builder) {
+	t.Helper()
 	dir := t.TempDir()
 	port := freePort(t)
 	conf := filepath.Join(dir, "supervisord.conf")
@@ -88,8 +91,8 @@ stdout_logfile=%%(here)s/sleeper.out
 	}
 	cmd := exec.Command(os.Args[0], "-n", "-c", conf)
 	cmd.Env = append(os.Environ(), "WEBEXT_RUN_SUPERVISORD=1")
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +107,25 @@ stdout_logfile=%%(here)s/sleeper.out
 			<-exited
 		}
 	})
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	return fmt.Sprintf("http://127.0.0.1:%d", port), dir, out
+}
+
+// TestChromiumAgainstSupervisord: the browser test against our real
+// supervisord rather than the rpctest backend.
+func TestChromiumAgainstSupervisord(t *testing.T) {
+	base, _, _ := startSupervisord(t)
+	waitBody(t, base+"/", `<span class="statusrunning">running</span>`)
+	out := browsertest.ClickStop(t, base+"/", "sleeper", filepath.Join(t.TempDir(), "s.png"))
+	if !strings.Contains(out, "MESSAGE Process sleeper stopped") || !strings.Contains(out, "STATE stopped") {
+		t.Errorf("browser output:\n%s", out)
+	}
+	waitBody(t, base+"/metrics", `supervisor_process_state{group="sleeper",name="sleeper"} 0`)
+}
+
+// TestSupervisordServesUIAndMetrics runs our supervisord with the
+// extension, stops a program from the status page and reads /metrics.
+func TestSupervisordServesUIAndMetrics(t *testing.T) {
+	base, dir, out := startSupervisord(t)
 	page := waitBody(t, base+"/", `<span class="statusrunning">running</span>`)
 	m := regexp.MustCompile(`name="token" value="([0-9a-f]+)"`).FindStringSubmatch(page)
 	if m == nil {
