@@ -23,17 +23,9 @@ func (u *UI) logtail(w http.ResponseWriter, r *http.Request) {
 		rpc.WriteHTTPError(w, http.StatusBadRequest)
 		return
 	}
-	rest := strings.TrimPrefix(r.URL.Path, "/logtail/")
-	channel := "stdout"
-	if ns, ch, ok := strings.Cut(rest, "/"); ok {
-		if ch != "stdout" && ch != "stderr" {
-			u.refuse(w, r, http.StatusNotFound, "log tail of a path that is not <process>[/stdout|/stderr]")
-			return
-		}
-		rest, channel = ns, ch
-	}
-	if rest == "" {
-		rpc.WriteHTTPError(w, http.StatusNotFound)
+	rest, channel, ok := splitTailPath(strings.TrimPrefix(r.URL.Path, "/logtail/"))
+	if !ok {
+		u.refuse(w, r, http.StatusNotFound, "log tail of a path that is not <process>[/stdout|/stderr]")
 		return
 	}
 	v, err := u.rpc.Call(r.Context(), "supervisor.getProcessInfo", []any{rest})
@@ -54,6 +46,22 @@ func (u *UI) logtail(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("X-Accel-Buffering", "no")
 	u.follow(w, r, path)
+}
+
+// splitTailPath splits "<namespec>[/stdout|/stderr]"; anything else (an
+// empty name, more slashes, another channel) is not a log of ours.
+func splitTailPath(p string) (namespec, channel string, ok bool) {
+	namespec, channel = p, "stdout"
+	if ns, ch, cut := strings.Cut(p, "/"); cut {
+		if ch != "stdout" && ch != "stderr" {
+			return "", "", false
+		}
+		namespec, channel = ns, ch
+	}
+	if namespec == "" || namespec == "." || namespec == ".." {
+		return "", "", false
+	}
+	return namespec, channel, true
 }
 
 // mainlogtail follows supervisord's own log.

@@ -151,12 +151,12 @@ type row struct {
 }
 
 type statusPage struct {
-	Message   string
-	Rows      []row
-	Token     string
-	Version   string
-	Year      int
-	Supervisr string
+	Message string
+	Rows    []row
+	Token   string
+	Version string
+	Year    int
+	Ident   string
 }
 
 // status is the status page (WEB-01..05). POST runs an action and
@@ -184,12 +184,12 @@ func (u *UI) status(w http.ResponseWriter, r *http.Request) {
 		msg = "Page refreshed at " + u.ctime()
 	}
 	page := statusPage{
-		Message:   msg,
-		Rows:      u.rows(),
-		Token:     u.token,
-		Version:   Version,
-		Year:      u.Now().Year(),
-		Supervisr: u.backend.Identification(),
+		Message: msg,
+		Rows:    u.rows(),
+		Token:   u.token,
+		Version: Version,
+		Year:    u.Now().Year(),
+		Ident:   u.backend.Identification(),
 	}
 	noCache(w)
 	if err := pages.ExecuteTemplate(w, "status.html", page); err != nil {
