@@ -41,6 +41,7 @@ type fixture struct {
 	backend *rpctest.Backend
 	logs    *logLines
 	ui      *UI
+	srv     *web.Server
 	dir     string
 }
 
@@ -49,7 +50,9 @@ const evilName = `<i>x"&'</i>`
 // serve starts a web.Server with the UI on a loopback port, backed by
 // real child processes: "sleeper" (running, prints HTML into its log) and
 // an evil-named one (stopped).
-func serve(t *testing.T) *fixture {
+func serve(t *testing.T) *fixture { return serveAuth(t, "", "") }
+
+func serveAuth(t *testing.T, user, pass string) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	b := rpctest.New(
@@ -61,7 +64,7 @@ func serve(t *testing.T) *fixture {
 	)
 	t.Cleanup(b.Close)
 	logs := &logLines{}
-	cfg := &config.Config{InetHTTPServer: &config.InetHTTPServer{Name: "inet_http_server", Host: "127.0.0.1", Port: 0}}
+	cfg := &config.Config{InetHTTPServer: &config.InetHTTPServer{Name: "inet_http_server", Host: "127.0.0.1", Port: 0, Username: user, Password: pass}}
 	s := web.New(cfg, b, logs.log)
 	u := Register(s, b)
 	if err := s.Listen(); err != nil {
@@ -83,7 +86,10 @@ func serve(t *testing.T) *fixture {
 	if err := b.WaitStarted(ctx, "sleeper", "sleeper"); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{base: "http://" + s.Addrs()[0].String(), backend: b, logs: logs, ui: u, dir: dir}
+	f := &fixture{base: "http://" + s.Addrs()[0].String(), backend: b, logs: logs, ui: u, srv: s, dir: dir}
+	if user != "" {
+		return f
+	}
 	// The child writes its line right after exec; wait for it.
 	waitFor(t, func() bool {
 		data, _ := os.ReadFile(filepath.Join(dir, "sleeper.out"))
@@ -398,4 +404,57 @@ func TestSmallViews(t *testing.T) { // WEB-07, HTTP-02
 			t.Errorf("%s %s: %d, want %d", tt.method, tt.path, resp.StatusCode, tt.want)
 		}
 	}
+}
+
+func TestAuthAsForRPC(t *testing.T) { // AUTH-01: every handler is protected
+	f := serveAuth(t, "admin", "{SHA}"+"d033e22ae348aeb5660fc2140aec35850c4da997") // sha1("admin")
+	for _, path := range []string{"/", "/index.html", "/tail.html?processname=sleeper", "/metrics", "/logtail/sleeper", "/mainlogtail", "/ok.html"} {
+		if code, _, _ := f.get(t, path); code != http.StatusUnauthorized {
+			t.Errorf("GET %s without credentials: %d, want 401", path, code)
+		}
+	}
+	req, _ := http.NewRequest("GET", f.base+"/metrics", nil)
+	req.SetBasicAuth("admin", "admin")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("/metrics with credentials: %d", resp.StatusCode)
+	}
+}
+
+// TestShutdownEndsFollowingTails: an open /logtail does not hold up the
+// server's graceful Shutdown.
+func TestShutdownEndsFollowingTails(t *testing.T) {
+	f := serve(t)
+	if code, _ := readSomeKeep(t, f.base, "/logtail/sleeper", "hello"); code != 200 {
+		t.Fatalf("logtail: %d", code)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := f.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown with a tail open: %v", err)
+	}
+}
+
+// readSomeKeep is readSome but leaves the response open until the test ends.
+func readSomeKeep(t *testing.T, base, path, want string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	var got strings.Builder
+	buf := make([]byte, 4096)
+	for !strings.Contains(got.String(), want) {
+		n, err := resp.Body.Read(buf)
+		got.Write(buf[:n])
+		if err != nil {
+			t.Fatalf("%s: %v after %q", path, err, got.String())
+		}
+	}
+	return resp.StatusCode, got.String()
 }
