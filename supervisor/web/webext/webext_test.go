@@ -70,6 +70,12 @@ func waitBody(t *testing.T, u, want string) string {
 // the config directory and its combined output.
 func startSupervisord(t *testing.T) (string, string, *strings.Builder) {
 	t.Helper()
+	return startWith(t, os.Args[0])
+}
+
+// startWith runs bin (ours or 4.2.5) on the same configuration.
+func startWith(t *testing.T, bin string) (string, string, *strings.Builder) {
+	t.Helper()
 	dir := t.TempDir()
 	port := freePort(t)
 	conf := filepath.Join(dir, "supervisord.conf")
@@ -89,7 +95,7 @@ stdout_logfile=%%(here)s/sleeper.out
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-n", "-c", conf)
+	cmd := exec.Command(bin, "-n", "-c", conf)
 	cmd.Env = append(os.Environ(), "WEBEXT_RUN_SUPERVISORD=1")
 	out := &strings.Builder{}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -169,4 +175,54 @@ func TestSupervisordServesUIAndMetrics(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// TestBookmarksMatchOracle: the URLs of 4.2.5's web UI answer with the
+// same status on 4.2.5 and on ours, so bookmarks keep working.
+func TestBookmarksMatchOracle(t *testing.T) { // HTTP-01, WEB-01, WEB-06, WEB-07, WEB-09
+	const oracle = "/usr/bin/supervisord"
+	if _, err := os.Stat(oracle); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("oracle /usr/bin/supervisord missing")
+		}
+		t.Skip("oracle /usr/bin/supervisord missing")
+	}
+	paths := []string{
+		"/", "/index.html", "/tail.html?processname=sleeper", "/tail.html",
+		"/ok.html", "/stylesheets/supervisor.css", "/nonexistent.html", "/logtail/nosuch",
+	}
+	status := func(base string) map[string]int {
+		waitBody(t, base+"/ok.html", "OK")
+		out := map[string]int{}
+		for _, p := range paths {
+			code, _ := get(t, base+p)
+			out[p] = code
+		}
+		return out
+	}
+	pyBase, _, _ := startWith(t, oracle)
+	ourBase, _, _ := startSupervisord(t)
+	py, ours := status(pyBase), status(ourBase)
+	for _, p := range paths {
+		if py[p] != ours[p] {
+			t.Errorf("GET %s: 4.2.5 %d, ours %d", p, py[p], ours[p])
+		}
+	}
+	// Following tails never end; compare the opening status only.
+	for _, p := range []string{"/logtail/sleeper", "/logtail/sleeper/stderr", "/mainlogtail"} {
+		a, b := headStatus(t, pyBase+p), headStatus(t, ourBase+p)
+		if a != b {
+			t.Errorf("GET %s: 4.2.5 %d, ours %d", p, a, b)
+		}
+	}
+}
+
+func headStatus(t *testing.T, u string) int {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
