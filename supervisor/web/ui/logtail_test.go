@@ -92,3 +92,19 @@ func TestLogtailTruncateAndRotate(t *testing.T) {
 	}
 	readUntil("fresh file line")
 }
+
+func TestMainlogtail(t *testing.T) { // WEB-09
+	f := serve(t)
+	if code, _, _ := f.get(t, "/mainlogtail"); code != 404 {
+		t.Errorf("no main log: %d, want 404", code)
+	}
+	main := filepath.Join(f.dir, "supervisord.log")
+	if err := os.WriteFile(main, []byte(strings.Repeat("x", 5000)+"\n2026-01-01 INFO <b>started</b>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.backend.MainLog = main
+	code, body := readSome(t, f.base, "/mainlogtail", "<b>started</b>\n")
+	if code != 200 || len(body) > tailStart+64 {
+		t.Errorf("mainlogtail: %d, %d bytes (want the last %d)", code, len(body), tailStart)
+	}
+}
