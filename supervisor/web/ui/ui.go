@@ -1,8 +1,8 @@
 // Package ui owns supervisord's browser and monitoring pages on the HTTP
 // listeners of package web: the status page and tail page at 4.2.5's URLs
-// (/, /index.html, /tail.html, /ok.html, /stylesheets/supervisor.css), the
-// following log tails (/logtail/<name>[/stderr], /mainlogtail) and a
-// Prometheus text-format /metrics. Unlike 4.2.5, actions run only from a
+// (/, /index.html, /tail.html, /ok.html, /stylesheets/supervisor.css,
+// /images/icon.png), the following log tails (/logtail/<name>[/stderr],
+// /mainlogtail) and a Prometheus text-format /metrics. Unlike 4.2.5, actions run only from a
 // POST carrying the page's CSRF token, and a log tail reads only the log
 // file configured for the named process.
 package ui
@@ -94,6 +94,7 @@ func Register(s *web.Server, backend rpc.Backend) *UI {
 	s.Handle("/tail.html", http.HandlerFunc(u.tail))
 	s.Handle("/ok.html", http.HandlerFunc(ok))
 	s.Handle("/stylesheets/supervisor.css", http.HandlerFunc(stylesheet))
+	s.Handle("/images/icon.png", http.HandlerFunc(icon))
 	s.Handle("/logtail/", http.HandlerFunc(u.logtail))
 	s.Handle("/mainlogtail", http.HandlerFunc(u.mainlogtail))
 	s.Handle("/metrics", http.HandlerFunc(u.metrics))

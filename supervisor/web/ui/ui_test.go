@@ -390,6 +390,9 @@ func TestSmallViews(t *testing.T) { // WEB-07, HTTP-02
 	if code, hdr, _ := f.get(t, "/stylesheets/supervisor.css"); code != 200 || hdr.Get("Content-Type") != "text/css" {
 		t.Errorf("stylesheet: %d %q", code, hdr.Get("Content-Type"))
 	}
+	if code, hdr, body := f.get(t, "/images/icon.png"); code != 200 || hdr.Get("Content-Type") != "image/png" || !strings.HasPrefix(body, "\x89PNG") {
+		t.Errorf("icon: %d %q", code, hdr.Get("Content-Type"))
+	}
 	for _, tt := range []struct {
 		method, path string
 		want         int

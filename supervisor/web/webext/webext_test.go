@@ -189,7 +189,7 @@ func TestBookmarksMatchOracle(t *testing.T) { // HTTP-01, WEB-01, WEB-06, WEB-07
 	}
 	paths := []string{
 		"/", "/index.html", "/tail.html?processname=sleeper", "/tail.html",
-		"/ok.html", "/stylesheets/supervisor.css", "/nonexistent.html", "/logtail/nosuch",
+		"/ok.html", "/stylesheets/supervisor.css", "/images/icon.png", "/nonexistent.html", "/logtail/nosuch",
 	}
 	status := func(base string) map[string]int {
 		waitBody(t, base+"/ok.html", "OK")
