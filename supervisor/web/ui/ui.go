@@ -35,6 +35,7 @@ var assets embed.FS
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"rem":   func(i int) int { return i % 2 },
 	"label": actionLabel,
+	"path":  url.PathEscape, // a name with "?" or "#" stays one path segment
 }).ParseFS(assets, "assets/*.html"))
 
 func actionLabel(a string) string {
