@@ -3,6 +3,7 @@ module github.com/supervisorlab/supervisorlab
 go 1.26
 
 require (
+	github.com/coder/websocket v1.8.15 // indirect
 	github.com/creack/pty v1.1.24 // indirect
 	github.com/kolo/xmlrpc v0.0.0-20220921171641-a4b6fa1dd06b // indirect
 	github.com/rogpeppe/go-internal v1.16.0 // indirect
