@@ -16,6 +16,9 @@ import (
 
 func TestMain(m *testing.M) {
 	sandbox.MaybeRunInit() // the test binary is also the sandbox's init agent
+	if os.Getenv(asLabEnv) != "" {
+		os.Exit(labMain(os.Args[1:]))
+	}
 	os.Exit(m.Run())
 }
 
