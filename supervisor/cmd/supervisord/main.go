@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/supervisorlab/supervisorlab/supervisor/daemon"
+	_ "github.com/supervisorlab/supervisorlab/supervisor/web/webext" // web UI and /metrics
 )
 
 func main() {
