@@ -157,7 +157,6 @@ type statusPage struct {
 	Rows    []row
 	Token   string
 	Version string
-	Year    int
 	Ident   string
 }
 
@@ -190,7 +189,6 @@ func (u *UI) status(w http.ResponseWriter, r *http.Request) {
 		Rows:    u.rows(),
 		Token:   u.token,
 		Version: Version,
-		Year:    u.Now().Year(),
 		Ident:   u.backend.Identification(),
 	}
 	noCache(w)
@@ -367,7 +365,6 @@ type tailPage struct {
 	Text     string
 	Error    string
 	Version  string
-	Year     int
 }
 
 // maxTail bounds tail.html's limit so one request cannot pull a huge log
@@ -381,7 +378,7 @@ func (u *UI) tail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	page := tailPage{Namespec: q.Get("processname"), Limit: 1024, Version: Version, Year: u.Now().Year()}
+	page := tailPage{Namespec: q.Get("processname"), Limit: 1024, Version: Version}
 	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n > page.Limit {
 		page.Limit = min(n, maxTail)
 	}
