@@ -179,6 +179,12 @@ func (c Config) loadLab(arg string) (*Lab, error) {
 	if len(doc.Errors) > 0 {
 		return nil, labdoc.ErrorList(doc.Errors)
 	}
+	for _, h := range doc.Headings {
+		if h.Level == 1 {
+			name = h.Title // the page says what the author called the lab
+			break
+		}
+	}
 	return &Lab{name: name, path: path, src: data, doc: doc}, nil
 }
 
