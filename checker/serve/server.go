@@ -77,6 +77,9 @@ func (s *Server) Close() {
 	defer cancel()
 	var wg sync.WaitGroup
 	for _, se := range all {
+		se.mu.Lock()
+		se.gone = true
+		se.mu.Unlock()
 		wg.Add(1)
 		go func() { defer wg.Done(); se.discard(ctx) }()
 	}
@@ -97,7 +100,8 @@ func (s *Server) reclaim() {
 			var idle []*session
 			for id, se := range s.sessions {
 				se.mu.Lock()
-				if se.attached == 0 && now.Sub(se.lastSeen) > s.cfg.IdleTimeout {
+				if se.active == 0 && now.Sub(se.lastSeen) > s.cfg.IdleTimeout {
+					se.gone = true
 					idle = append(idle, se)
 					delete(s.sessions, id)
 				}
@@ -282,6 +286,8 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := s.lab.doc.Steps[n-1]
+	se.begin()
+	defer se.end()
 	sb, err := se.sandbox(r.Context(), s.cfg.NewSandbox)
 	if err != nil {
 		http.Error(w, "cannot start your sandbox: "+err.Error(), http.StatusServiceUnavailable)
@@ -333,7 +339,9 @@ func (s *Server) handleTerm(w http.ResponseWriter, r *http.Request) {
 	rows, _ := strconv.Atoi(r.URL.Query().Get("rows"))
 	size := sandbox.WindowSize{Rows: clamp(rows, 24), Cols: clamp(cols, 80)}
 
+	se.begin() // no reclaim while the sandbox starts
 	sb, err := se.sandbox(ctx, s.cfg.NewSandbox)
+	se.end()
 	if err != nil {
 		c.Write(ctx, websocket.MessageBinary, []byte("\r\ncannot start your sandbox: "+err.Error()+"\r\n"))
 		c.Close(websocket.StatusInternalError, "no sandbox")
@@ -350,14 +358,9 @@ func (s *Server) handleTerm(w http.ResponseWriter, r *http.Request) {
 		default:
 		}
 	}
-	se.attached++
+	se.active++
 	se.mu.Unlock()
-	defer func() {
-		se.mu.Lock()
-		se.attached--
-		se.lastSeen = time.Now()
-		se.mu.Unlock()
-	}()
+	defer se.end()
 
 	// Output goes through a queue so a slow browser never blocks the pty reader for long.
 	outq := make(chan []byte, 256)

@@ -20,7 +20,8 @@ type session struct {
 	results  map[int]runner.StepResult
 	shell    *shell
 	lastSeen time.Time
-	attached int // open terminals; an attached session is never idle
+	active   int  // open terminals and running checks; an active session is never idle
+	gone     bool // reclaimed: must not get a sandbox again
 	checking sync.Mutex
 }
 
@@ -54,11 +55,33 @@ func (s *session) sandbox(ctx context.Context, create func(context.Context, stri
 		// Creation outlives the request that triggered it: a reload must not waste it.
 		sb, err := create(context.WithoutCancel(ctx), "serve-"+s.id[:12])
 		s.mu.Lock()
-		s.sb, s.creating = sb, nil
+		gone := s.gone
+		if !gone && err == nil {
+			s.sb = sb
+		}
+		s.creating = nil
 		s.mu.Unlock()
 		close(ch)
+		if gone && err == nil {
+			sb.Stop(context.WithoutCancel(ctx)) // reclaimed meanwhile: do not leak it
+			return nil, errNoSession
+		}
 		return sb, err
 	}
+}
+
+// begin and end bracket a use of the session that keeps it from being reclaimed.
+func (s *session) begin() {
+	s.mu.Lock()
+	s.active++
+	s.mu.Unlock()
+}
+
+func (s *session) end() {
+	s.mu.Lock()
+	s.active--
+	s.lastSeen = time.Now()
+	s.mu.Unlock()
 }
 
 // discard stops the shell and the sandbox; the session can start afresh.
