@@ -362,20 +362,21 @@ func (s *Server) handleTerm(w http.ResponseWriter, r *http.Request) {
 	se.mu.Unlock()
 	defer se.end()
 
-	// Output goes through a queue so a slow browser never blocks the pty reader for long.
+	// Output goes through a queue; a slow browser slows the shell (back-pressure) rather than
+	// losing output, and a dead connection releases the writer at once.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	outq := make(chan []byte, 256)
 	send := func(p []byte) bool {
 		select {
 		case outq <- p:
 			return true
-		default:
-			return false // browser too slow: drop; the backlog has it for a reconnect
+		case <-wctx.Done():
+			return false // detached: the backlog keeps it for the next attach
 		}
 	}
-	replay := sh.attach(send)
-	defer sh.detach(send)
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	replay, gen := sh.attach(send)
+	defer sh.detach(gen)
 	go func() {
 		defer cancel()
 		if len(replay) > 0 && c.Write(wctx, websocket.MessageBinary, replay) != nil {

@@ -110,6 +110,7 @@ type shell struct {
 	mu      sync.Mutex
 	backlog []byte            // last output, replayed on attach
 	out     func([]byte) bool // the attached terminal, nil when detached
+	gen     int               // counts attaches, so an old connection's detach leaves a newer one
 }
 
 const backlogSize = 64 << 10
@@ -145,18 +146,22 @@ func (sh *shell) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// attach makes out the terminal and returns the backlog to replay first.
-func (sh *shell) attach(out func([]byte) bool) []byte {
+// attach makes out the terminal (a second tab takes over from the first) and returns the
+// backlog to replay first and the attach's number for detach.
+func (sh *shell) attach(out func([]byte) bool) ([]byte, int) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	sh.out = out
-	return append([]byte(nil), sh.backlog...)
+	sh.gen++
+	return append([]byte(nil), sh.backlog...), sh.gen
 }
 
-func (sh *shell) detach(out func([]byte) bool) {
+func (sh *shell) detach(gen int) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	sh.out = nil
+	if sh.gen == gen {
+		sh.out = nil
+	}
 }
 
 func (sh *shell) exited() bool {

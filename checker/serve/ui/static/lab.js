@@ -45,7 +45,11 @@
     ws = new WebSocket(proto + "//" + location.host + "/term?cols=" + term.cols + "&rows=" + term.rows);
     ws.binaryType = "arraybuffer";
     status.textContent = "connecting…";
-    ws.onopen = function () { status.textContent = ""; delay = 250; };
+    ws.onopen = function () {
+      status.textContent = "";
+      delay = 250;
+      term.reset(); // the server replays the recent output: start from a clean screen
+    };
     ws.onmessage = function (ev) { term.write(new Uint8Array(ev.data)); };
     ws.onclose = function () {
       status.textContent = "disconnected; reconnecting…";
