@@ -24,7 +24,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -195,11 +194,5 @@ func randomHex(n int) string {
 }
 
 func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
-
-// sessions is the bounded set of browser sessions.
-type sessions struct {
-	mu   sync.Mutex
-	byID map[string]*session
-}
 
 var errTooMany = errors.New("too many students on this server; try again later")
