@@ -223,7 +223,12 @@ stderr_events_enabled=true
 autorestart=true
 PROG
 fi
-mkdir -p /run/sshd
+# /run is an empty tmpfs in every sandbox and nothing boots there, so sshd -D
+# (the ssh program above) would exit at once: the service makes its directory.
+grep -qs /run/sshd /etc/default/supervisor || cat >> /etc/default/supervisor <<'SSHD'
+# supervisorlab: sshd -D, run by [program:ssh], needs this; /run starts empty.
+mkdir -p -m 0755 /run/sshd
+SSHD
 ssh-keygen -A >/dev/null 2>&1 || true
 v=$(dpkg-query -W -f='${Version}' supervisor)
 [ "$v" = "` + Version + `" ] || { echo "installed supervisor is $v, want ` + Version + `" >&2; exit 1; }
