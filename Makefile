@@ -12,6 +12,7 @@ all: build
 deps:
 	@.ci/install-go
 	@.ci/deps
+	@[ -d checker/serve/ui/node_modules ] || (cd checker/serve/ui && npm ci --silent --no-audit --no-fund)
 	@$(GO) mod download
 
 # Builds every command that exists into bin/.

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/supervisorlab/supervisorlab/checker/labcli"
+	"github.com/supervisorlab/supervisorlab/checker/serve"
 	"github.com/supervisorlab/supervisorlab/labs"
 	"github.com/supervisorlab/supervisorlab/sandbox"
 	"github.com/supervisorlab/supervisorlab/sandbox/labtarget"
@@ -21,5 +22,9 @@ func main() {
 	labcli.Default.Sandbox = lt.Current
 	labcli.Default.FreshSandbox = lt.Fresh
 	labcli.Default.Extra = lt.Commands()
+
+	serve.Default.DefaultLab = labs.Supervisor
+	serve.Default.DefaultLabName = "supervisor"
+	labcli.Default.Extra["serve"] = serve.Main
 	os.Exit(labcli.Main(os.Args[1:], os.Stdout, os.Stderr))
 }
