@@ -373,4 +373,3 @@ func startNoRPC(t *testing.T, dir string) *supervisord {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
-
