@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +15,14 @@ import (
 
 // cgroupRoot is where cgroup v1 hierarchies are mounted.
 const cgroupRoot = "/sys/fs/cgroup"
+
+// cgroupName names a sandbox's cgroups after its state directory, so that
+// sandboxes of the same name under different state roots (a user's and a
+// test's) never share, or remove, each other's cgroups.
+func cgroupName(stateDir string) string {
+	sum := sha256.Sum256([]byte(stateDir))
+	return filepath.Base(stateDir) + "-" + hex.EncodeToString(sum[:4])
+}
 
 // createCgroups makes one child cgroup per controller (pids, memory) under
 // the controller's own cgroup, with the limits set. It returns the created

@@ -148,7 +148,7 @@ func Create(ctx context.Context, name string, opts Options) (*Local, error) {
 	if err := writeState(dir, st); err != nil {
 		return fail(err)
 	}
-	if cg, err := createCgroups(name, opts.PidsMax, opts.MemoryMax); err == nil {
+	if cg, err := createCgroups(cgroupName(dir), opts.PidsMax, opts.MemoryMax); err == nil {
 		st.Cgroups = cg
 	} else {
 		cfg.NProc = uint64(opts.PidsMax)
