@@ -3,11 +3,14 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
 
 	"github.com/supervisorlab/supervisorlab/checker/labcli"
 	"github.com/supervisorlab/supervisorlab/checker/serve"
 	"github.com/supervisorlab/supervisorlab/labs"
+	"github.com/supervisorlab/supervisorlab/labs/machine"
 	"github.com/supervisorlab/supervisorlab/sandbox"
 	"github.com/supervisorlab/supervisorlab/sandbox/labtarget"
 )
@@ -17,6 +20,15 @@ func main() {
 	sandbox.MaybeRunInit()
 
 	lt := labtarget.Config{DefaultLabName: "supervisor"}
+	// start and test build the course machine's image from the binaries beside this one (bin/
+	// after make build): our supervisor as the Debian package, in a local apt repository.
+	if len(os.Args) > 1 && (os.Args[1] == "start" || os.Args[1] == "test") {
+		if r, err := machine.FromExecutable(context.Background(), os.Stderr); err != nil {
+			fmt.Fprintf(os.Stderr, "lab: %v; the image will lack our supervisor package\n", err)
+		} else {
+			lt.Recipe = r
+		}
+	}
 	labcli.Default.DefaultLab = labs.Supervisor
 	labcli.Default.DefaultLabName = "supervisor"
 	labcli.Default.Sandbox = lt.Current
