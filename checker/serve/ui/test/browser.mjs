@@ -31,9 +31,17 @@ try {
     return false;
   }, s, { timeout: T, polling: 5 });
 
+  // waitLine waits for a terminal line that is exactly s (output, not the echoed command).
+  const waitLine = (s) => page.waitForFunction((s) => {
+    const b = window.labTerm.buffer.active;
+    for (let i = 0; i < b.length; i++) if (b.getLine(i).translateToString(true).trim() === s) return true;
+    return false;
+  }, s, { timeout: T, polling: 5 });
+
   await page.locator("#term .xterm").click();
   await page.keyboard.type("whoami\n");
-  await waitTerm("shiyanlou");
+  // whoami's own output line: "shiyanlou" also appears in the prompt and the typed command.
+  await waitLine("shiyanlou");
   const text = await termText();
   if (!/^shiyanlou$/m.test(text)) throw new Error("whoami did not print shiyanlou on a line of its own:\n" + text);
 
@@ -47,7 +55,7 @@ try {
 
   await page.locator("#term .xterm").click();
   await page.keyboard.type("touch ~/hello && ls ~\n");
-  await waitTerm("hello");
+  await waitLine("hello");
   await step1.locator("button").click();
   await step1.locator(".pass").waitFor({ timeout: T });
   const green = await step1.locator(".result").innerText();
